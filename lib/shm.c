@@ -1,0 +1,515 @@
+/*
+ * Segments: named and anonymous shared-memory objects.
+ *
+ * A segment is one file: a named object is the file shmconc.NAME in the
+ * POSIX shm directory (/dev/shm, or $SHMCONC_DIR), an anonymous one a
+ * memfd that forked children inherit.  Every primitive is one segment.
+ *
+ * Layout.  An immutable 128-byte header (shm.h), then the kind's object
+ * area at a cache-line boundary, then the participant table (peer.h), the
+ * whole rounded up to the page size.  Only offsets are stored, and every
+ * offset is recomputed from the kind's parameters and compared on open, so
+ * a scribbled header is refused rather than followed.
+ *
+ * Implementation notes.
+ *
+ * No half-initialised object is ever visible.  A creator makes the file
+ * unnamed (O_TMPFILE), allocates all of it (posix_fallocate: a full tmpfs
+ * is ENOSPC now, not a SIGBUS later), initialises it, and only then links
+ * it under its name.  linkat fails with EEXIST if another creator won; we
+ * then open the winner's object.  A creator killed half-way leaves an
+ * unnamed file that the kernel frees with its descriptor.  Opening tries
+ * to attach first and creates second, so the common case is one open(2).
+ *
+ * Opening never trusts the file: O_NOFOLLOW refuses a symbolic link,
+ * O_NONBLOCK keeps a FIFO planted at the name from blocking us, fstat
+ * checks for a regular file of our uid, the header is read with pread (not
+ * through the mapping, so a short file cannot SIGBUS us) and validated,
+ * the size must be exactly the one the header implies, and only that size
+ * is mapped.  Published objects are never resized; anonymous ones are
+ * sealed against it.
+ *
+ * Copyright 2026 The shmconc developers.
+ * SPDX-License-Identifier: MIT
+ */
+
+#include "config.h"
+
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "peer.h"
+#include "shm.h"
+#include "wait.h"
+
+#define SHM_DIR_DEFAULT "/dev/shm"
+#define SHM_PREFIX      "shmconc."
+
+/* How often open goes round attach-then-create before giving up. */
+#define OPEN_TRIES      8
+
+/* Serial numbers of open segments; 0 is never used. */
+static _Atomic uint64_t next_serial = 1;
+
+static uint64_t
+fnv1a(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (len-- > 0) {
+		h ^= *p++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/*
+ * A hash of the layout constants this build was compiled with.  Two
+ * builds that agree on the layout version but not on a structure size
+ * (another compiler, a patched copy) refuse each other's objects.
+ */
+static uint32_t
+fingerprint(void)
+{
+	const uint32_t facts[] = {
+		SHMC__LAYOUT_VERSION, SHMC__LINE, SHMC__SLOT_BITS,
+		sizeof(struct shmc__hdr), sizeof(struct shmc__peer),
+		offsetof(struct shmc__peer, gen),
+		offsetof(struct shmc__peer, park),
+		offsetof(struct shmc__peer, comm),
+	};
+	uint64_t h;
+
+	h = fnv1a(facts, sizeof(facts));
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+static uint64_t
+align_up(uint64_t n, uint64_t to)
+{
+	return (n + to - 1) / to * to;
+}
+
+/*
+ * Check a user's object name and return the canonical form (without the
+ * optional leading slash).  Names are 1 to 200 bytes of [A-Za-z0-9._-],
+ * not starting with a dot or a dash; anything else is EINVAL.
+ */
+int
+shmc__name_check(const char *name, const char **canonical)
+{
+	const char *p;
+	size_t len;
+
+	if (name == NULL)
+		return EINVAL;
+	if (*name == '/')
+		name++;
+	len = strnlen(name, SHMC__NAME_MAX + 1);
+	if (len == 0 || len > SHMC__NAME_MAX)
+		return EINVAL;
+	if (name[0] == '.' || name[0] == '-')
+		return EINVAL;
+	for (p = name; *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' ||
+		    *p == '-')
+			continue;
+		return EINVAL;
+	}
+	*canonical = name;
+	return 0;
+}
+
+/* The shm directory: $SHMCONC_DIR, else /dev/shm. */
+static const char *
+shm_dir(void)
+{
+	const char *dir = getenv("SHMCONC_DIR");
+
+	return dir != NULL && *dir != '\0' ? dir : SHM_DIR_DEFAULT;
+}
+
+/* The file path of a canonical name. */
+static int
+name_path(const char *name, char *path, size_t size)
+{
+	int n;
+
+	n = snprintf(path, size, "%s/%s%s", shm_dir(), SHM_PREFIX, name);
+	if (n < 0 || (size_t)n >= size)
+		return ENAMETOOLONG;
+	return 0;
+}
+
+/*
+ * Fill in the layout fields of h for kind with the given parameters and
+ * table size.  Returns EINVAL if the parameters are invalid or the object
+ * would not fit the 32-bit offsets.
+ */
+static int
+layout(struct shmc__hdr *h, const struct shmc__kind *kind,
+    const uint64_t *param, uint32_t npeers)
+{
+	uint64_t obj_size, peer_off, total;
+	long page;
+
+	obj_size = kind->obj_size(param);
+	if (obj_size == 0)
+		return EINVAL;
+	page = sysconf(_SC_PAGESIZE);
+	h->obj_off = (uint32_t)align_up(sizeof(*h), SHMC__LINE);
+	peer_off = align_up(h->obj_off + obj_size, SHMC__LINE);
+	total = align_up(peer_off + (uint64_t)npeers *
+	    sizeof(struct shmc__peer), page > 0 ? (uint64_t)page : 4096);
+	if (total > UINT32_MAX)
+		return EINVAL;
+	h->kind = kind->kind;
+	h->obj_size = (uint32_t)obj_size;
+	h->peer_off = (uint32_t)peer_off;
+	h->npeers = npeers;
+	h->peer_size = sizeof(struct shmc__peer);
+	h->hdr_size = sizeof(*h);
+	h->total_size = total;
+	memcpy(h->param, param, sizeof(h->param));
+	return 0;
+}
+
+/*
+ * Validate a header read from a file against the kind we expect.  The
+ * order of the checks decides which error a damaged header gets: not ours
+ * at all, another version, corrupt, another build's layout, another kind.
+ */
+static int
+hdr_check(const struct shmc__hdr *h, const struct shmc__kind *kind)
+{
+	struct shmc__hdr want;
+	size_t i;
+
+	if (memcmp(h->magic, SHMC__MAGIC, sizeof(h->magic)) != 0)
+		return EMEDIUMTYPE;
+	if (h->version != SHMC__LAYOUT_VERSION)
+		return EPROTONOSUPPORT;
+	if (fnv1a(h, offsetof(struct shmc__hdr, checksum)) != h->checksum)
+		return EBADMSG;
+	if (h->fingerprint != fingerprint())
+		return EPROTONOSUPPORT;
+	if (h->hdr_size != sizeof(*h) || h->npeers == 0 ||
+	    h->npeers > SHMC__PEERS_MAX)
+		return EBADMSG;
+	for (i = 0; i < SHMC__ARRAY_SIZE(h->reserved); i++)
+		if (h->reserved[i] != 0)
+			return EBADMSG;
+	if (h->kind < SHMC__KIND_MUTEX || h->kind > SHMC__KIND_CHAN)
+		return EBADMSG;
+	if (h->kind != kind->kind)
+		return EPROTOTYPE;
+	memset(&want, 0, sizeof(want));
+	if (layout(&want, kind, h->param, h->npeers) != 0)
+		return EBADMSG;
+	if (want.obj_off != h->obj_off || want.obj_size != h->obj_size ||
+	    want.peer_off != h->peer_off || want.peer_size != h->peer_size ||
+	    want.total_size != h->total_size)
+		return EBADMSG;
+	return 0;
+}
+
+/*
+ * Check that fd is a shmconc object of the expected kind and copy its
+ * header to *h.  Reads with pread, never through a mapping.
+ */
+static int
+fd_check(int fd, int flags, const struct shmc__kind *kind,
+    struct shmc__hdr *h)
+{
+	struct stat st;
+	ssize_t n;
+	int r;
+
+	if (fstat(fd, &st) < 0)
+		return errno;
+	if (!S_ISREG(st.st_mode))
+		return EMEDIUMTYPE;
+	if (!(flags & SHMC_ANYOWNER) && st.st_uid != geteuid())
+		return EPERM;
+	memset(h, 0, sizeof(*h));
+	do
+		n = pread(fd, h, sizeof(*h), 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno;
+	if ((size_t)n < sizeof(h->magic) ||
+	    memcmp(h->magic, SHMC__MAGIC, sizeof(h->magic)) != 0)
+		return EMEDIUMTYPE;
+	if ((size_t)n < sizeof(*h))
+		return ENODATA;
+	r = hdr_check(h, kind);
+	if (r != 0)
+		return r;
+	if ((uint64_t)st.st_size < h->total_size)
+		return ENODATA;
+	if ((uint64_t)st.st_size > h->total_size)
+		return EBADMSG;
+	return 0;
+}
+
+/* Open an existing named object and map it into seg. */
+static int
+attach(const char *path, int flags, const struct shmc__kind *kind,
+    struct shmc__seg *seg)
+{
+	void *base;
+	int fd, r;
+
+	fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+	    O_CLOEXEC);
+	if (fd < 0) {
+		r = errno;
+		/* A directory, socket or device at the name is not ours. */
+		return r == EISDIR || r == ENXIO || r == ENODEV ?
+		    EMEDIUMTYPE : r;
+	}
+	r = fd_check(fd, flags, kind, &seg->hdr);
+	if (r != 0) {
+		close(fd);
+		return r;
+	}
+	base = mmap(NULL, seg->hdr.total_size, PROT_READ | PROT_WRITE,
+	    MAP_SHARED, fd, 0);
+	if (base == MAP_FAILED) {
+		r = errno;
+		close(fd);
+		return r;
+	}
+	seg->fd = fd;
+	seg->base = base;
+	seg->size = seg->hdr.total_size;
+	return 0;
+}
+
+/*
+ * Create a new object: named at path, or anonymous when path is NULL.
+ * Returns EEXIST if another creator linked the name first; the caller
+ * then attaches to theirs.
+ */
+static int
+create(const char *path, unsigned int mode, const struct shmc__kind *kind,
+    const uint64_t *param, uint32_t npeers, struct shmc__seg *seg)
+{
+	struct shmc__hdr *h = &seg->hdr;
+	char proc[64];
+	void *base = MAP_FAILED;
+	int fd, r;
+
+	memset(h, 0, sizeof(*h));
+	r = layout(h, kind, param, npeers);
+	if (r != 0)
+		return r;
+	memcpy(h->magic, SHMC__MAGIC, sizeof(h->magic));
+	h->version = SHMC__LAYOUT_VERSION;
+	h->fingerprint = fingerprint();
+	h->creator_uid = geteuid();
+	h->ctime_sec = (uint64_t)time(NULL);
+	h->checksum = fnv1a(h, offsetof(struct shmc__hdr, checksum));
+
+	if (path == NULL)
+		fd = memfd_create("shmconc", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	else
+		fd = open(shm_dir(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno == EISDIR ? ENOTSUP : errno;
+	/* Set the mode exactly: the umask applied to the open above. */
+	if (path != NULL && fchmod(fd, mode) < 0)
+		goto fail_errno;
+	r = posix_fallocate(fd, 0, (off_t)h->total_size);
+	if (r != 0)
+		goto fail;
+	base = mmap(NULL, h->total_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+	    fd, 0);
+	if (base == MAP_FAILED)
+		goto fail_errno;
+	memcpy(base, h, sizeof(*h));
+	SHMC__STOP("create-header");
+	kind->init((unsigned char *)base + h->obj_off, param);
+	SHMC__STOP("create-init");
+	if (path == NULL) {
+		if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+		    F_SEAL_SEAL) < 0)
+			goto fail_errno;
+	} else {
+		/*
+		 * Publish.  The initialising stores above are in the page
+		 * cache before linkat returns; an opener finds the name only
+		 * through the kernel, after it, so it sees them all.
+		 */
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, path,
+		    AT_SYMLINK_FOLLOW) < 0)
+			goto fail_errno;
+	}
+	seg->fd = fd;
+	seg->base = base;
+	seg->size = h->total_size;
+	seg->anon = path == NULL;
+	return 0;
+
+fail_errno:
+	r = errno;
+fail:
+	if (base != MAP_FAILED)
+		munmap(base, h->total_size);
+	close(fd);
+	return r;
+}
+
+static int
+attr_check(int flags, const struct shmc_attr *attr)
+{
+	size_t i;
+
+	if ((flags & ~(SHMC_CREAT | SHMC_EXCL | SHMC_ANYOWNER)) != 0)
+		return EINVAL;
+	if ((flags & SHMC_EXCL) && !(flags & SHMC_CREAT))
+		return EINVAL;
+	if ((attr->mode & ~0777U) != 0 || attr->peers > SHMC__PEERS_MAX ||
+	    attr->tick_ms > SHMC__TICK_MAX_MS)
+		return EINVAL;
+	for (i = 0; i < SHMC__ARRAY_SIZE(attr->reserved); i++)
+		if (attr->reserved[i] != 0)
+			return EINVAL;
+	return 0;
+}
+
+/*
+ * Open or create the segment name (NULL for a new anonymous one) of the
+ * given kind.  param holds the kind's parameters for a new object.
+ */
+int
+shmc__seg_open(const char *name, int flags, const struct shmc_attr *attr,
+    const struct shmc__kind *kind, const uint64_t *param,
+    struct shmc__seg **out)
+{
+	static const struct shmc_attr defaults;
+	struct shmc__seg *seg;
+	const char *canon = "";
+	char path[PATH_MAX];
+	unsigned int mode, npeers;
+	int r, tries;
+
+	if (attr == NULL)
+		attr = &defaults;
+	r = attr_check(flags, attr);
+	if (r == 0 && name != NULL)
+		r = shmc__name_check(name, &canon);
+	if (r == 0 && name != NULL)
+		r = name_path(canon, path, sizeof(path));
+	if (r != 0)
+		return r;
+	seg = calloc(1, sizeof(*seg));
+	if (seg == NULL)
+		return ENOMEM;
+	mode = attr->mode != 0 ? attr->mode : 0600;
+	npeers = attr->peers != 0 ? attr->peers : SHMC__PEERS_DEFAULT;
+	if (name == NULL)
+		r = create(NULL, mode, kind, param, npeers, seg);
+	else {
+		/*
+		 * Attach first, create second.  Between the two the object
+		 * may appear (EEXIST from linkat) or vanish (ENOENT from
+		 * open); go round again a bounded number of times.
+		 */
+		for (tries = 0; tries < OPEN_TRIES; tries++) {
+			if (!(flags & SHMC_EXCL)) {
+				r = attach(path, flags, kind, seg);
+				if (r != ENOENT || !(flags & SHMC_CREAT))
+					break;
+			}
+			r = create(path, mode, kind, param, npeers, seg);
+			if (r != EEXIST || (flags & SHMC_EXCL))
+				break;
+		}
+	}
+	if (r != 0) {
+		free(seg);
+		return r;
+	}
+	seg->peers = (struct shmc__peer *)(seg->base + seg->hdr.peer_off);
+	seg->obj = seg->base + seg->hdr.obj_off;
+	seg->tick_ms = shmc__tick_ms(attr->tick_ms);
+	seg->serial = atomic_fetch_add_explicit(&next_serial, 1,
+	    memory_order_relaxed);
+	snprintf(seg->name, sizeof(seg->name), "%s", canon);
+	r = shmc__peer_register(seg);
+	if (r != 0) {
+		munmap(seg->base, seg->size);
+		close(seg->fd);
+		free(seg);
+		return r;
+	}
+	*out = seg;
+	return 0;
+}
+
+/*
+ * Release this process's participants on seg, unmap it and free it.  The
+ * caller guarantees no other thread is inside an operation on it.
+ */
+void
+shmc__seg_close(struct shmc__seg *seg)
+{
+	if (seg == NULL)
+		return;
+	shmc__peer_unregister(seg);
+	munmap(seg->base, seg->size);
+	close(seg->fd);
+	free(seg);
+}
+
+/*
+ * Remove the name of an object of the given kind.  The object is checked
+ * first, so that removing a mutex by the name of a channel is EPROTOTYPE
+ * rather than a surprise; the file itself lives on while it is open.
+ */
+int
+shmc__seg_unlink(const char *name, const struct shmc__kind *kind)
+{
+	struct shmc__hdr h;
+	const char *canon;
+	char path[PATH_MAX];
+	struct stat a, b;
+	int fd, r;
+
+	r = shmc__name_check(name, &canon);
+	if (r == 0)
+		r = name_path(canon, path, sizeof(path));
+	if (r != 0)
+		return r;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+	    O_CLOEXEC);
+	if (fd < 0)
+		return errno == EISDIR || errno == ENXIO ? EMEDIUMTYPE : errno;
+	r = fd_check(fd, SHMC_ANYOWNER, kind, &h);
+	if (r == 0 && fstat(fd, &a) < 0)
+		r = errno;
+	close(fd);
+	if (r != 0)
+		return r;
+	/* Refuse if the name was replaced while we looked. */
+	if (lstat(path, &b) < 0)
+		return errno;
+	if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		return ENOENT;
+	if (unlink(path) < 0)
+		return errno;
+	return 0;
+}

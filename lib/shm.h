@@ -1,0 +1,122 @@
+/*
+ * Segments: named and anonymous shared-memory objects, their header and
+ * their layout.
+ *
+ * Copyright 2026 The shmconc developers.
+ * SPDX-License-Identifier: MIT
+ */
+
+#ifndef SHMC_SHM_H
+#define SHMC_SHM_H 1
+
+#include <pthread.h>            /* pthread_mutex_t */
+
+#include "internal.h"
+
+/* Object kinds, as stored in the header. */
+#define SHMC__KIND_MUTEX        1
+#define SHMC__KIND_COND         2
+#define SHMC__KIND_MVAR         3
+#define SHMC__KIND_CHAN         4
+
+#define SHMC__MAGIC             "SHMCONC"       /* 8 bytes with the NUL */
+#define SHMC__LAYOUT_VERSION    1
+#define SHMC__NAME_MAX          200
+#define SHMC__PEERS_DEFAULT     64
+#define SHMC__PEERS_MAX         1022
+#define SHMC__NPARAM            4
+
+/*
+ * The header at offset 0 of every segment.  It is written once by the
+ * creator before the object is published and never changes; openers
+ * validate it (magic, version, checksum, fingerprint, internal consistency)
+ * and from then on use only their private copy, so a peer that scribbles
+ * over it cannot move our idea of where anything is.  Fixed-width fields
+ * only: this is an ABI between processes and between versions.
+ *
+ *  0 magic        "SHMCONC\0"
+ *  8 version      SHMC__LAYOUT_VERSION
+ * 12 fingerprint  hash of this build's layout constants (sizes, offsets)
+ * 16 kind         SHMC__KIND_*
+ * 20 hdr_size     sizeof(struct shmc__hdr)
+ * 24 total_size   the file size, a multiple of the page size
+ * 32 obj_off      offset and size of the kind's object area
+ * 40 peer_off     offset of the participant table, its slot count and the
+ *                 size of one slot
+ * 52 creator_uid  effective uid of the creator
+ * 56 ctime_sec    creation time (CLOCK_REALTIME), for display
+ * 64 param[4]     the kind's parameters (MVar size, channel capacity, ...)
+ * 96 reserved     zero
+ * 120 checksum    FNV-1a 64 of bytes 0..119
+ */
+struct shmc__hdr {
+	char magic[8];
+	uint32_t version;
+	uint32_t fingerprint;
+	uint32_t kind;
+	uint32_t hdr_size;
+	uint64_t total_size;
+	uint32_t obj_off;
+	uint32_t obj_size;
+	uint32_t peer_off;
+	uint32_t npeers;
+	uint32_t peer_size;
+	uint32_t creator_uid;
+	uint64_t ctime_sec;
+	uint64_t param[SHMC__NPARAM];
+	uint64_t reserved[3];
+	uint64_t checksum;
+};
+_Static_assert(sizeof(struct shmc__hdr) == 128, "header is 128 bytes");
+_Static_assert(offsetof(struct shmc__hdr, param) == 64, "header layout");
+_Static_assert(offsetof(struct shmc__hdr, checksum) == 120, "header layout");
+
+/*
+ * What a primitive tells the segment layer about its kind: the size of its
+ * object area for the given parameters (0 if the parameters are invalid,
+ * which makes a header carrying them corrupt), and how to initialise a new
+ * object area, which the creator does before publishing.
+ */
+struct shmc__kind {
+	uint32_t kind;
+	uint32_t (*obj_size)(const uint64_t *param);
+	void (*init)(void *obj, const uint64_t *param);
+};
+
+struct shmc__peer;
+struct shmc__att;
+
+/*
+ * A segment as one process sees it.  Everything above `lock` is set by
+ * shmc__seg_open and never changes until shmc__seg_close; the attachment
+ * list and the registry links belong to peer.c and are guarded by `lock`
+ * and by peer.c's registry lock respectively.
+ */
+struct shmc__seg {
+	unsigned char *base;            /* the mapping */
+	size_t size;                    /* its validated size */
+	int fd;                         /* holds no lease; see peer.c */
+	int anon;                       /* a memfd, not a named object */
+	struct shmc__hdr hdr;           /* private copy of the header */
+	struct shmc__peer *peers;       /* base + hdr.peer_off */
+	void *obj;                      /* base + hdr.obj_off */
+	unsigned int tick_ms;           /* the handle's liveness tick */
+	uint64_t serial;                /* unique in this process, never reused */
+	char name[SHMC__NAME_MAX + 1];  /* canonical name, "" if anonymous */
+
+	pthread_mutex_t lock;
+	struct shmc__att *atts;         /* this process's participants */
+	int fork_fd;                    /* lease pre-claimed for a fork child */
+	uint32_t fork_id;
+	struct shmc__seg *next;         /* peer.c's registry */
+	struct shmc__seg *prev;
+};
+
+int shmc__seg_open(const char *name, int flags, const struct shmc_attr *attr,
+    const struct shmc__kind *kind, const uint64_t *param,
+    struct shmc__seg **out);
+void shmc__seg_close(struct shmc__seg *seg);
+int shmc__seg_unlink(const char *name, const struct shmc__kind *kind);
+int shmc__name_check(const char *name, const char **canonical);
+
+#endif /* SHMC_SHM_H */

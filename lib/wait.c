@@ -1,0 +1,186 @@
+/*
+ * Blocking: deadlines, bounded spinning, and sleeps bounded by the tick.
+ *
+ * Every blocking call in libshmconc waits for a shared word to change, in
+ * two phases.  First it spins, re-reading the word for a bounded time
+ * (SHMCONC_SPIN_US, default 20 us): on a small virtual machine a wake-up
+ * through the kernel costs 20-30 us while a cache-line transfer costs well
+ * under a microsecond, so a peer that answers quickly is seen without any
+ * system call.  Then it sleeps on the word with a futex, never longer than
+ * the liveness tick (default 100 ms): a sleeper wakes at least once a tick
+ * to check whether the peer it waits for is still alive, which bounds the
+ * time to notice a dead owner, a disconnected peer or a lost wake-up.  A
+ * sleeping waiter uses no CPU.
+ *
+ * The word protocol (which values mean what, who sets a waiters bit) is the
+ * caller's; this file only waits.  Deadlines are absolute CLOCK_MONOTONIC
+ * times, so retries after a tick or a signal never stretch a wait.
+ *
+ * Copyright 2026 The shmconc developers.
+ * SPDX-License-Identifier: MIT
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "futex.h"
+#include "wait.h"
+
+#define NSEC_PER_SEC    1000000000L
+
+/*
+ * The spin budget in nanoseconds, read once from SHMCONC_SPIN_US.  -1 means
+ * not read yet.  Two threads may both compute it; they compute the same
+ * value, so relaxed accesses suffice.
+ */
+static _Atomic long spin_ns = -1;
+
+/* A hint to the CPU that we are spinning (and to a hyperthread sibling). */
+static inline void
+cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Parse a whole decimal number from the environment variable var into
+ * *value if it is present and lies in lo..hi.  Returns 1 if it did.
+ */
+static int
+env_number(const char *var, long lo, long hi, long *value)
+{
+	const char *s;
+	char *end;
+	long v;
+
+	s = getenv(var);
+	if (s == NULL || *s == '\0')
+		return 0;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || v < lo || v > hi)
+		return 0;
+	*value = v;
+	return 1;
+}
+
+static long
+spin_budget(void)
+{
+	long ns, us;
+
+	ns = atomic_load_explicit(&spin_ns, memory_order_relaxed);
+	if (SHMC__LIKELY(ns >= 0))
+		return ns;
+	us = SHMC__SPIN_DEFAULT_US;
+	(void)env_number("SHMCONC_SPIN_US", 0, SHMC__SPIN_MAX_US, &us);
+	atomic_store_explicit(&spin_ns, us * 1000, memory_order_relaxed);
+	return us * 1000;
+}
+
+/*
+ * The tick of a new handle: the attribute if set, else SHMCONC_TICK_MS,
+ * else the default.  The attribute was range-checked by the caller.
+ */
+unsigned int
+shmc__tick_ms(unsigned int attr_tick_ms)
+{
+	long ms = SHMC__TICK_DEFAULT_MS;
+
+	if (attr_tick_ms != 0)
+		return attr_tick_ms;
+	(void)env_number("SHMCONC_TICK_MS", 1, SHMC__TICK_MAX_MS, &ms);
+	return (unsigned int)ms;
+}
+
+/* EINVAL for a deadline whose nanoseconds are out of range, as pthreads. */
+int
+shmc__deadline_valid(const struct timespec *deadline)
+{
+	if (deadline != NULL &&
+	    (deadline->tv_nsec < 0 || deadline->tv_nsec >= NSEC_PER_SEC))
+		return EINVAL;
+	return 0;
+}
+
+/*
+ * Spin while *word == seen, for at most the spin budget.  Returns 1 if the
+ * word changed, 0 if the budget ran out.  The clock is read only every 32
+ * iterations: it costs some 20 ns through the vDSO.
+ */
+int
+shmc__spin_while(shmc__word *word, uint32_t seen)
+{
+	uint64_t end;
+	unsigned int i;
+	long budget;
+
+	budget = spin_budget();
+	end = budget > 0 ? now_ns() + (uint64_t)budget : 0;
+	for (i = 1;; i++) {
+		/*
+		 * Acquire: once we see the new value, everything its writer
+		 * published before its release store is visible to the
+		 * caller, who goes on to read the state the word guards.
+		 */
+		if (atomic_load_explicit(word, memory_order_acquire) != seen)
+			return 1;
+		if (budget == 0 || ((i & 31) == 0 && now_ns() >= end))
+			return 0;
+		cpu_relax();
+	}
+}
+
+/*
+ * Sleep while *word == seen, until woken, the deadline (NULL for none) or
+ * one tick.  Returns 0 when woken or when the word had already changed
+ * (the caller re-reads it), ETIMEDOUT once the deadline has passed, and
+ * ETIME when a whole tick went by: the caller then checks the liveness of
+ * the peer it waits for.  Signals are absorbed (a return of 0).
+ */
+int
+shmc__sleep_while(shmc__word *word, uint32_t seen,
+    const struct timespec *deadline, unsigned int tick_ms)
+{
+	struct timespec now, until;
+	int ticked = 1, r;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (deadline != NULL && (now.tv_sec > deadline->tv_sec ||
+	    (now.tv_sec == deadline->tv_sec &&
+	    now.tv_nsec >= deadline->tv_nsec)))
+		return ETIMEDOUT;
+	until.tv_sec = now.tv_sec + tick_ms / 1000;
+	until.tv_nsec = now.tv_nsec + (long)(tick_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= NSEC_PER_SEC) {
+		until.tv_sec++;
+		until.tv_nsec -= NSEC_PER_SEC;
+	}
+	if (deadline != NULL && (deadline->tv_sec < until.tv_sec ||
+	    (deadline->tv_sec == until.tv_sec &&
+	    deadline->tv_nsec < until.tv_nsec))) {
+		until = *deadline;
+		ticked = 0;
+	}
+	r = shmc__futex_wait(word, seen, &until);
+	if (r == ETIMEDOUT)
+		return ticked ? ETIME : ETIMEDOUT;
+	return 0;
+}

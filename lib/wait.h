@@ -1,0 +1,29 @@
+/*
+ * Blocking: deadlines, bounded spinning, and sleeps bounded by the tick.
+ *
+ * Copyright 2026 The shmconc developers.
+ * SPDX-License-Identifier: MIT
+ */
+
+#ifndef SHMC_WAIT_H
+#define SHMC_WAIT_H 1
+
+#include <time.h>               /* struct timespec */
+
+#include "internal.h"
+
+/* The liveness tick: the default and the largest accepted, in ms. */
+#define SHMC__TICK_DEFAULT_MS   100
+#define SHMC__TICK_MAX_MS       60000
+
+/* The spin before a sleep: the default and the largest, in us. */
+#define SHMC__SPIN_DEFAULT_US   20
+#define SHMC__SPIN_MAX_US       10000
+
+int shmc__deadline_valid(const struct timespec *deadline);
+unsigned int shmc__tick_ms(unsigned int attr_tick_ms);
+int shmc__spin_while(shmc__word *word, uint32_t seen);
+int shmc__sleep_while(shmc__word *word, uint32_t seen,
+    const struct timespec *deadline, unsigned int tick_ms);
+
+#endif /* SHMC_WAIT_H */
