@@ -73,7 +73,8 @@ shmc_cond_open(const char *name, int flags, const struct shmc_attr *attr,
 	c = malloc(sizeof(*c));
 	if (c == NULL)
 		return ENOMEM;
-	r = shmc__seg_open(name, flags, attr, &cond_kind, param, &c->seg);
+	r = shmc__seg_open(name, flags, attr, &cond_kind, param, &c->seg,
+	    &c->tick_ms);
 	if (r != 0) {
 		free(c);
 		return r;
@@ -118,7 +119,7 @@ wait_seq(struct shmc_cond *c, uint32_t seen, const struct timespec *deadline)
 	 */
 	atomic_fetch_add_explicit(&c->obj->waiters, 1, memory_order_seq_cst);
 	for (;;) {
-		r = shmc__sleep_while(seq, seen, deadline, c->seg->tick_ms);
+		r = shmc__sleep_while(seq, seen, deadline, c->tick_ms);
 		if (r == ETIMEDOUT)
 			break;
 		/* Acquire: pairs with the signaller's add. */

@@ -27,6 +27,7 @@ _Static_assert(sizeof(struct shmc__cond_obj) == SHMC__LINE,
 struct shmc_cond {
 	struct shmc__seg *seg;
 	struct shmc__cond_obj *obj;
+	unsigned int tick_ms;           /* this handle's liveness tick */
 };
 
 #endif /* SHMC_COND_H */

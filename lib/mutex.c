@@ -80,7 +80,8 @@ shmc_mutex_open(const char *name, int flags, const struct shmc_attr *attr,
 	m = malloc(sizeof(*m));
 	if (m == NULL)
 		return ENOMEM;
-	r = shmc__seg_open(name, flags, attr, &mutex_kind, param, &m->seg);
+	r = shmc__seg_open(name, flags, attr, &mutex_kind, param, &m->seg,
+	    &m->tick_ms);
 	if (r != 0) {
 		free(m);
 		return r;
@@ -205,7 +206,7 @@ lock_slow(struct shmc_mutex *m, uint32_t me, const struct timespec *deadline)
 			shmc__peer_waiting(m->seg, me, SHMC__WAIT_LOCK, 0);
 			marked = 1;
 		}
-		r = shmc__sleep_while(w, seen, deadline, m->seg->tick_ms);
+		r = shmc__sleep_while(w, seen, deadline, m->tick_ms);
 		if (r == ETIMEDOUT)
 			break;
 		check = r == ETIME;

@@ -34,6 +34,7 @@ _Static_assert(sizeof(struct shmc__mutex_obj) == SHMC__LINE,
 struct shmc_mutex {
 	struct shmc__seg *seg;
 	struct shmc__mutex_obj *obj;
+	unsigned int tick_ms;           /* this handle's liveness tick */
 };
 
 int shmc__mutex_owner(struct shmc_mutex *m);

@@ -364,6 +364,7 @@ shmc__peer_register(struct shmc__seg *seg)
 		return once_err;
 	pthread_mutex_init(&seg->lock, NULL);
 	seg->atts = NULL;
+	seg->refs = 1;
 	seg->fork_fd = -1;
 	pthread_mutex_lock(&reg_lock);
 	seg->prev = NULL;
@@ -375,11 +376,38 @@ shmc__peer_register(struct shmc__seg *seg)
 	return 0;
 }
 
-/* Remove a segment from the registry and detach all our participants. */
-void
+/*
+ * A new reference to the named object with this file identity if this
+ * process has it open already, else NULL.  Two opens that race here both
+ * miss and map the object twice; that only costs a mapping.
+ */
+struct shmc__seg *
+shmc__peer_share(dev_t dev, ino_t ino)
+{
+	struct shmc__seg *seg;
+
+	pthread_mutex_lock(&reg_lock);
+	for (seg = reg_head; seg != NULL; seg = seg->next)
+		if (!seg->anon && seg->dev == dev && seg->ino == ino) {
+			seg->refs++;
+			break;
+		}
+	pthread_mutex_unlock(&reg_lock);
+	return seg;
+}
+
+/*
+ * Drop a reference to a segment.  With the last one, remove it from the
+ * registry, detach all our participants and return 1: the caller unmaps it.
+ */
+int
 shmc__peer_unregister(struct shmc__seg *seg)
 {
 	pthread_mutex_lock(&reg_lock);
+	if (--seg->refs > 0) {
+		pthread_mutex_unlock(&reg_lock);
+		return 0;
+	}
 	if (seg->prev != NULL)
 		seg->prev->next = seg->next;
 	else
@@ -391,6 +419,7 @@ shmc__peer_unregister(struct shmc__seg *seg)
 	pthread_mutex_unlock(&seg->lock);
 	pthread_mutex_unlock(&reg_lock);
 	pthread_mutex_destroy(&seg->lock);
+	return 1;
 }
 
 /*

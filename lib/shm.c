@@ -230,7 +230,7 @@ hdr_check(const struct shmc__hdr *h, const struct shmc__kind *kind)
  */
 static int
 fd_check(int fd, int flags, const struct shmc__kind *kind,
-    struct shmc__hdr *h)
+    struct shmc__hdr *h, struct stat *stp)
 {
 	struct stat st;
 	ssize_t n;
@@ -260,14 +260,19 @@ fd_check(int fd, int flags, const struct shmc__kind *kind,
 		return ENODATA;
 	if ((uint64_t)st.st_size > h->total_size)
 		return EBADMSG;
+	*stp = st;
 	return 0;
 }
 
-/* Open an existing named object and map it into seg. */
+/*
+ * Open an existing named object and map it into seg, or, if this process
+ * has it open already, return that segment in *shared with a new reference.
+ */
 static int
 attach(const char *path, int flags, const struct shmc__kind *kind,
-    struct shmc__seg *seg)
+    struct shmc__seg *seg, struct shmc__seg **shared)
 {
+	struct stat st;
 	void *base;
 	int fd, r;
 
@@ -279,8 +284,10 @@ attach(const char *path, int flags, const struct shmc__kind *kind,
 		return r == EISDIR || r == ENXIO || r == ENODEV ?
 		    EMEDIUMTYPE : r;
 	}
-	r = fd_check(fd, flags, kind, &seg->hdr);
-	if (r != 0) {
+	r = fd_check(fd, flags, kind, &seg->hdr, &st);
+	if (r == 0)
+		*shared = shmc__peer_share(st.st_dev, st.st_ino);
+	if (r != 0 || *shared != NULL) {
 		close(fd);
 		return r;
 	}
@@ -294,6 +301,8 @@ attach(const char *path, int flags, const struct shmc__kind *kind,
 	seg->fd = fd;
 	seg->base = base;
 	seg->size = seg->hdr.total_size;
+	seg->dev = st.st_dev;
+	seg->ino = st.st_ino;
 	return 0;
 }
 
@@ -307,6 +316,7 @@ create(const char *path, unsigned int mode, const struct shmc__kind *kind,
     const uint64_t *param, uint32_t npeers, struct shmc__seg *seg)
 {
 	struct shmc__hdr *h = &seg->hdr;
+	struct stat st;
 	char proc[64];
 	void *base = MAP_FAILED;
 	int fd, r;
@@ -357,10 +367,14 @@ create(const char *path, unsigned int mode, const struct shmc__kind *kind,
 		    AT_SYMLINK_FOLLOW) < 0)
 			goto fail_errno;
 	}
+	if (fstat(fd, &st) < 0)
+		goto fail_errno;
 	seg->fd = fd;
 	seg->base = base;
 	seg->size = h->total_size;
 	seg->anon = path == NULL;
+	seg->dev = st.st_dev;
+	seg->ino = st.st_ino;
 	return 0;
 
 fail_errno:
@@ -392,15 +406,16 @@ attr_check(int flags, const struct shmc_attr *attr)
 
 /*
  * Open or create the segment name (NULL for a new anonymous one) of the
- * given kind.  param holds the kind's parameters for a new object.
+ * given kind.  param holds the kind's parameters for a new object.  Also
+ * returns the liveness tick the new handle is to use.
  */
 int
 shmc__seg_open(const char *name, int flags, const struct shmc_attr *attr,
     const struct shmc__kind *kind, const uint64_t *param,
-    struct shmc__seg **out)
+    struct shmc__seg **out, unsigned int *tick_ms)
 {
 	static const struct shmc_attr defaults;
-	struct shmc__seg *seg;
+	struct shmc__seg *seg, *shared = NULL;
 	const char *canon = "";
 	char path[PATH_MAX];
 	unsigned int mode, npeers;
@@ -430,7 +445,7 @@ shmc__seg_open(const char *name, int flags, const struct shmc_attr *attr,
 		 */
 		for (tries = 0; tries < OPEN_TRIES; tries++) {
 			if (!(flags & SHMC_EXCL)) {
-				r = attach(path, flags, kind, seg);
+				r = attach(path, flags, kind, seg, &shared);
 				if (r != ENOENT || !(flags & SHMC_CREAT))
 					break;
 			}
@@ -439,13 +454,14 @@ shmc__seg_open(const char *name, int flags, const struct shmc_attr *attr,
 				break;
 		}
 	}
-	if (r != 0) {
+	if (r != 0 || shared != NULL) {
 		free(seg);
+		*out = shared;
+		*tick_ms = shmc__tick_ms(attr->tick_ms);
 		return r;
 	}
 	seg->peers = (struct shmc__peer *)(seg->base + seg->hdr.peer_off);
 	seg->obj = seg->base + seg->hdr.obj_off;
-	seg->tick_ms = shmc__tick_ms(attr->tick_ms);
 	seg->serial = atomic_fetch_add_explicit(&next_serial, 1,
 	    memory_order_relaxed);
 	snprintf(seg->name, sizeof(seg->name), "%s", canon);
@@ -457,19 +473,20 @@ shmc__seg_open(const char *name, int flags, const struct shmc_attr *attr,
 		return r;
 	}
 	*out = seg;
+	*tick_ms = shmc__tick_ms(attr->tick_ms);
 	return 0;
 }
 
 /*
- * Release this process's participants on seg, unmap it and free it.  The
- * caller guarantees no other thread is inside an operation on it.
+ * Drop one handle's reference to seg.  With the last one, release this
+ * process's participants, unmap it and free it.  The caller guarantees no
+ * other thread is inside an operation on it.
  */
 void
 shmc__seg_close(struct shmc__seg *seg)
 {
-	if (seg == NULL)
+	if (seg == NULL || !shmc__peer_unregister(seg))
 		return;
-	shmc__peer_unregister(seg);
 	munmap(seg->base, seg->size);
 	close(seg->fd);
 	free(seg);
@@ -498,9 +515,7 @@ shmc__seg_unlink(const char *name, const struct shmc__kind *kind)
 	    O_CLOEXEC);
 	if (fd < 0)
 		return errno == EISDIR || errno == ENXIO ? EMEDIUMTYPE : errno;
-	r = fd_check(fd, SHMC_ANYOWNER, kind, &h);
-	if (r == 0 && fstat(fd, &a) < 0)
-		r = errno;
+	r = fd_check(fd, SHMC_ANYOWNER, kind, &h, &a);
 	close(fd);
 	if (r != 0)
 		return r;

@@ -10,6 +10,7 @@
 #define SHMC_SHM_H 1
 
 #include <pthread.h>            /* pthread_mutex_t */
+#include <sys/types.h>          /* dev_t, ino_t */
 
 #include "internal.h"
 
@@ -87,10 +88,12 @@ struct shmc__peer;
 struct shmc__att;
 
 /*
- * A segment as one process sees it.  Everything above `lock` is set by
- * shmc__seg_open and never changes until shmc__seg_close; the attachment
- * list and the registry links belong to peer.c and are guarded by `lock`
- * and by peer.c's registry lock respectively.
+ * A segment as one process sees it: one per object per process, shared by
+ * every handle this process opens on the object (refs counts them), so
+ * that a thread is one participant however many handles it uses.
+ * Everything above `lock` is set by shmc__seg_open and never changes until
+ * the last shmc__seg_close; the attachment list is guarded by `lock`, refs
+ * and the registry links by peer.c's registry lock.
  */
 struct shmc__seg {
 	unsigned char *base;            /* the mapping */
@@ -100,12 +103,14 @@ struct shmc__seg {
 	struct shmc__hdr hdr;           /* private copy of the header */
 	struct shmc__peer *peers;       /* base + hdr.peer_off */
 	void *obj;                      /* base + hdr.obj_off */
-	unsigned int tick_ms;           /* the handle's liveness tick */
+	dev_t dev;                      /* the file's identity, for sharing */
+	ino_t ino;
 	uint64_t serial;                /* unique in this process, never reused */
 	char name[SHMC__NAME_MAX + 1];  /* canonical name, "" if anonymous */
 
 	pthread_mutex_t lock;
 	struct shmc__att *atts;         /* this process's participants */
+	int refs;                       /* handles of this process */
 	int fork_fd;                    /* lease pre-claimed for a fork child */
 	uint32_t fork_id;
 	struct shmc__seg *next;         /* peer.c's registry */
@@ -114,7 +119,7 @@ struct shmc__seg {
 
 int shmc__seg_open(const char *name, int flags, const struct shmc_attr *attr,
     const struct shmc__kind *kind, const uint64_t *param,
-    struct shmc__seg **out);
+    struct shmc__seg **out, unsigned int *tick_ms);
 void shmc__seg_close(struct shmc__seg *seg);
 int shmc__seg_unlink(const char *name, const struct shmc__kind *kind);
 int shmc__name_check(const char *name, const char **canonical);

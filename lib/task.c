@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,25 +40,60 @@ trampoline(void *p)
 	return NULL;
 }
 
-/* The child side of a process task; never returns. */
+/*
+ * The child side of a process task; never returns.  With
+ * SHMC_DIE_WITH_PARENT, arm the death signal and then tell the parent
+ * through ready, a pipe it waits on: the signal fires when the thread that
+ * forked us ends, so that thread must still be there when it is armed.  If
+ * the whole parent process died even before that, we were reparented, and
+ * go the way the signal would have taken us.
+ */
 static void
-run_child(struct shmc_task *t, pid_t parent)
+run_child(struct shmc_task *t, pid_t parent, int ready)
 {
 	int rc;
 
 	if (t->flags & SHMC_DIE_WITH_PARENT) {
-		/*
-		 * The death signal fires when the thread that forked us
-		 * ends.  If it ended before the prctl, getppid no longer
-		 * names it, and we go the way the signal would have taken us.
-		 */
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
 		    getppid() != parent)
 			raise(SIGKILL);
+		(void)write(ready, "", 1);
+		close(ready);
 	}
 	rc = t->fn(t->arg);
 	fflush(NULL);
 	_exit(rc & 0xff);
+}
+
+/* Fork a process task; see run_child for the SHMC_DIE_WITH_PARENT pipe. */
+static int
+spawn_process(struct shmc_task *t)
+{
+	int ready[2] = { -1, -1 }, r = 0;
+	pid_t parent = getpid();
+	ssize_t n;
+	char c;
+
+	if ((t->flags & SHMC_DIE_WITH_PARENT) && pipe2(ready, O_CLOEXEC) < 0)
+		return errno == ENFILE || errno == EMFILE ? EAGAIN : errno;
+	fflush(NULL);
+	t->pid = fork();
+	if (t->pid == 0) {
+		if (ready[0] >= 0)
+			close(ready[0]);
+		run_child(t, parent, ready[1]);
+	}
+	if (t->pid < 0)
+		r = errno == ENOMEM ? ENOMEM : EAGAIN;
+	if (ready[0] >= 0) {
+		close(ready[1]);
+		/* One byte, or end of file if the child died first. */
+		do
+			n = read(ready[0], &c, 1);
+		while (n < 0 && errno == EINTR);
+		close(ready[0]);
+	}
+	return r;
 }
 
 int
@@ -66,11 +102,10 @@ shmc_task_spawn(int flags, int (*fn)(void *), void *arg,
 {
 	struct shmc_task *t;
 	int mode, r;
-	pid_t parent;
 
 	mode = flags & (SHMC_PROCESS | SHMC_THREAD);
-	if ((flags & ~(SHMC_PROCESS | SHMC_THREAD | SHMC_DIE_WITH_PARENT)) != 0 ||
-	    (mode != SHMC_PROCESS && mode != SHMC_THREAD))
+	if ((mode != SHMC_PROCESS && mode != SHMC_THREAD) ||
+	    (flags & ~(mode | SHMC_DIE_WITH_PARENT)) != 0)
 		return EINVAL;
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
@@ -78,23 +113,13 @@ shmc_task_spawn(int flags, int (*fn)(void *), void *arg,
 	t->flags = flags;
 	t->fn = fn;
 	t->arg = arg;
-	if (mode == SHMC_THREAD) {
+	if (mode == SHMC_THREAD)
 		r = pthread_create(&t->thread, NULL, trampoline, t);
-		if (r != 0) {
-			free(t);
-			return r;
-		}
-	} else {
-		parent = getpid();
-		fflush(NULL);
-		t->pid = fork();
-		if (t->pid < 0) {
-			r = errno;
-			free(t);
-			return r == ENOMEM ? ENOMEM : EAGAIN;
-		}
-		if (t->pid == 0)
-			run_child(t, parent);
+	else
+		r = spawn_process(t);
+	if (r != 0) {
+		free(t);
+		return r;
 	}
 	*out = t;
 	return 0;

@@ -31,6 +31,9 @@
 
 #define NSEC_PER_SEC    1000000000L
 
+/* The most pause instructions between two reads of a word we spin on. */
+#define SPIN_BACKOFF_MAX        64
+
 /*
  * The spin budget in nanoseconds, read once from SHMCONC_SPIN_US.  -1 means
  * not read yet.  Two threads may both compute it; they compute the same
@@ -122,14 +125,18 @@ shmc__deadline_valid(const struct timespec *deadline)
 
 /*
  * Spin while *word == seen, for at most the spin budget.  Returns 1 if the
- * word changed, 0 if the budget ran out.  The clock is read only every 32
- * iterations: it costs some 20 ns through the vDSO.
+ * word changed, 0 if the budget ran out.  Between reads we back off
+ * exponentially, up to 64 pause instructions (a few microseconds at most):
+ * reading the word in a tight loop keeps pulling its cache line away from
+ * the participant that is about to change it, which made a contended mutex
+ * hand-off three times slower in our benchmark.  The clock is read every
+ * 8 reads; through the vDSO it costs some 20 ns.
  */
 int
 shmc__spin_while(shmc__word *word, uint32_t seen)
 {
 	uint64_t end;
-	unsigned int i;
+	unsigned int i, n, backoff = 1;
 	long budget;
 
 	budget = spin_budget();
@@ -142,9 +149,12 @@ shmc__spin_while(shmc__word *word, uint32_t seen)
 		 */
 		if (atomic_load_explicit(word, memory_order_acquire) != seen)
 			return 1;
-		if (budget == 0 || ((i & 31) == 0 && now_ns() >= end))
+		if (budget == 0 || ((i & 7) == 0 && now_ns() >= end))
 			return 0;
-		cpu_relax();
+		for (n = 0; n < backoff; n++)
+			cpu_relax();
+		if (backoff < SPIN_BACKOFF_MAX)
+			backoff <<= 1;
 	}
 }
 
