@@ -239,7 +239,7 @@ main(void)
 	long elapsed;
 
 	test_timeout(120);
-	plan(50);
+	plan(52);
 	test_shm_setup();
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -350,13 +350,37 @@ main(void)
 	is_int(0, shmc_mutex_unlock(m), "...unlock");
 	shmc_mutex_close(m);
 
-	/* Closing a handle while holding the mutex counts as death. */
+	/*
+	 * Two handles on one object in one thread are one owner: relocking
+	 * through the other is EDEADLK, not a deadlock with oneself.
+	 */
 	m = open_mutex("closed", SHMC_CREAT);
-	m2 = open_mutex("closed", 0);
+	m2 = open_mutex("/closed", 0);
 	is_int(0, shmc_mutex_lock(m2), "lock through a second handle");
+	is_int(EDEADLK, shmc_mutex_lock(m), "...relock through the first");
 	shmc_mutex_close(m2);
-	is_int(EOWNERDEAD, shmc_mutex_lock(m),
-	    "...closed while held: EOWNERDEAD");
+	is_int(0, shmc_mutex_unlock(m),
+	    "...still ours after closing the second handle");
+
+	/* Closing a process's last handle while holding counts as death. */
+	holder = fork();
+	if (holder == 0) {
+		m2 = open_mutex("closed", 0);
+		if (shmc_mutex_lock(m2) != 0)
+			_exit(1);
+		shmc_mutex_close(m2);
+		shmc_mutex_close(m);
+		for (;;)
+			pause();
+	}
+	dl = in_ms(5000);
+	while ((waiter = shmc_mutex_trylock(m)) == 0) {
+		shmc_mutex_unlock(m);
+		usleep(1000);
+	}
+	is_int(EOWNERDEAD, waiter,
+	    "last handle closed while held, process alive: EOWNERDEAD");
+	test_kill(holder);
 	shmc_mutex_consistent(m);
 	shmc_mutex_unlock(m);
 

@@ -101,7 +101,7 @@ main(void)
 	void *ret;
 
 	test_timeout(60);
-	plan(26);
+	plan(28);
 	test_shm_setup();
 
 	/* Attaching on first use, and the ID that comes with it. */
@@ -197,28 +197,29 @@ main(void)
 	kill(g, SIGKILL);
 	shmc_mutex_close(m);
 
-	/* Two handles in one thread are two participants. */
+	/* Two handles in one process share one mapping and participant. */
 	m = open_mutex("two", SHMC_CREAT, 0, 0);
 	m2 = open_mutex("two", 0, 0, 0);
+	ok(m->seg == m2->seg, "two handles share one segment");
 	is_int(0, shmc_mutex_lock(m), "lock through the first handle");
-	is_int(EBUSY, shmc_mutex_trylock(m2), "second handle is another owner");
-	is_int(2, live(m), "...two live participants");
+	is_int(EDEADLK, shmc_mutex_trylock(m2), "...the second is the owner");
+	is_int(1, live(m), "...one live participant");
 	shmc_mutex_close(m2);
-	is_int(1, live(m), "...one after closing it");
-	shmc_mutex_unlock(m);
+	is_int(1, live(m), "...still one after closing the second");
+	is_int(0, shmc_mutex_unlock(m), "...unlock through the first");
 	shmc_mutex_close(m);
 
 	/* The tick: the attribute, else SHMCONC_TICK_MS, else 100 ms. */
 	unsetenv("SHMCONC_TICK_MS");
 	m = open_mutex(NULL, SHMC_CREAT, 0, 0);
-	is_int(100, m->seg->tick_ms, "default tick is 100 ms");
+	is_int(100, m->tick_ms, "default tick is 100 ms");
 	shmc_mutex_close(m);
 	setenv("SHMCONC_TICK_MS", "7", 1);
 	m = open_mutex(NULL, SHMC_CREAT, 0, 0);
-	is_int(7, m->seg->tick_ms, "SHMCONC_TICK_MS sets it");
+	is_int(7, m->tick_ms, "SHMCONC_TICK_MS sets it");
 	shmc_mutex_close(m);
 	m = open_mutex(NULL, SHMC_CREAT, 0, 33);
-	is_int(33, m->seg->tick_ms, "the attribute wins");
+	is_int(33, m->tick_ms, "the attribute wins");
 	shmc_mutex_close(m);
 	return 0;
 }
