@@ -355,45 +355,44 @@ once_init(void)
 		once_err = ENOMEM;
 }
 
-/* Add a newly opened segment to this process's registry. */
+/*
+ * Add a newly mapped segment to this process's registry, or, if this
+ * process already has the same named object (same device and inode)
+ * registered, take a reference to that one instead: a process keeps one
+ * mapping per object, so that a thread is one participant however many
+ * handles it opens.  *use is the segment the caller is to use; if it is
+ * not seg, the caller unmaps and frees seg.  The check and the insertion
+ * are one step under reg_lock, so racing opens agree.
+ */
 int
-shmc__peer_register(struct shmc__seg *seg)
+shmc__peer_register(struct shmc__seg *seg, struct shmc__seg **use)
 {
+	struct shmc__seg *old;
+
 	pthread_once(&once, once_init);
 	if (once_err != 0)
 		return once_err;
+	pthread_mutex_lock(&reg_lock);
+	for (old = reg_head; !seg->anon && old != NULL; old = old->next)
+		if (!old->anon && old->dev == seg->dev &&
+		    old->ino == seg->ino) {
+			old->refs++;
+			pthread_mutex_unlock(&reg_lock);
+			*use = old;
+			return 0;
+		}
 	pthread_mutex_init(&seg->lock, NULL);
 	seg->atts = NULL;
 	seg->refs = 1;
 	seg->fork_fd = -1;
-	pthread_mutex_lock(&reg_lock);
 	seg->prev = NULL;
 	seg->next = reg_head;
 	if (reg_head != NULL)
 		reg_head->prev = seg;
 	reg_head = seg;
 	pthread_mutex_unlock(&reg_lock);
+	*use = seg;
 	return 0;
-}
-
-/*
- * A new reference to the named object with this file identity if this
- * process has it open already, else NULL.  Two opens that race here both
- * miss and map the object twice; that only costs a mapping.
- */
-struct shmc__seg *
-shmc__peer_share(dev_t dev, ino_t ino)
-{
-	struct shmc__seg *seg;
-
-	pthread_mutex_lock(&reg_lock);
-	for (seg = reg_head; seg != NULL; seg = seg->next)
-		if (!seg->anon && seg->dev == dev && seg->ino == ino) {
-			seg->refs++;
-			break;
-		}
-	pthread_mutex_unlock(&reg_lock);
-	return seg;
 }
 
 /*

@@ -91,8 +91,7 @@ struct shmc__tls_ent {
 extern __thread struct shmc__tls_ent shmc__tls[SHMC__TLS_N]
     __attribute__((tls_model("initial-exec")));
 
-int shmc__peer_register(struct shmc__seg *seg);
-struct shmc__seg *shmc__peer_share(dev_t dev, ino_t ino);
+int shmc__peer_register(struct shmc__seg *seg, struct shmc__seg **use);
 int shmc__peer_unregister(struct shmc__seg *seg);
 int shmc__peer_attach(struct shmc__seg *seg, uint32_t *id);
 int shmc__peer_alive(const struct shmc__seg *seg, uint32_t id);

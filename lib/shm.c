@@ -264,13 +264,10 @@ fd_check(int fd, int flags, const struct shmc__kind *kind,
 	return 0;
 }
 
-/*
- * Open an existing named object and map it into seg, or, if this process
- * has it open already, return that segment in *shared with a new reference.
- */
+/* Open an existing named object and map it into seg. */
 static int
 attach(const char *path, int flags, const struct shmc__kind *kind,
-    struct shmc__seg *seg, struct shmc__seg **shared)
+    struct shmc__seg *seg)
 {
 	struct stat st;
 	void *base;
@@ -285,9 +282,7 @@ attach(const char *path, int flags, const struct shmc__kind *kind,
 		    EMEDIUMTYPE : r;
 	}
 	r = fd_check(fd, flags, kind, &seg->hdr, &st);
-	if (r == 0)
-		*shared = shmc__peer_share(st.st_dev, st.st_ino);
-	if (r != 0 || *shared != NULL) {
+	if (r != 0) {
 		close(fd);
 		return r;
 	}
@@ -415,7 +410,7 @@ shmc__seg_open(const char *name, int flags, const struct shmc_attr *attr,
     struct shmc__seg **out, unsigned int *tick_ms)
 {
 	static const struct shmc_attr defaults;
-	struct shmc__seg *seg, *shared = NULL;
+	struct shmc__seg *seg, *use;
 	const char *canon = "";
 	char path[PATH_MAX];
 	unsigned int mode, npeers;
@@ -445,7 +440,7 @@ shmc__seg_open(const char *name, int flags, const struct shmc_attr *attr,
 		 */
 		for (tries = 0; tries < OPEN_TRIES; tries++) {
 			if (!(flags & SHMC_EXCL)) {
-				r = attach(path, flags, kind, seg, &shared);
+				r = attach(path, flags, kind, seg);
 				if (r != ENOENT || !(flags & SHMC_CREAT))
 					break;
 			}
@@ -454,10 +449,8 @@ shmc__seg_open(const char *name, int flags, const struct shmc_attr *attr,
 				break;
 		}
 	}
-	if (r != 0 || shared != NULL) {
+	if (r != 0) {
 		free(seg);
-		*out = shared;
-		*tick_ms = shmc__tick_ms(attr->tick_ms);
 		return r;
 	}
 	seg->peers = (struct shmc__peer *)(seg->base + seg->hdr.peer_off);
@@ -465,14 +458,15 @@ shmc__seg_open(const char *name, int flags, const struct shmc_attr *attr,
 	seg->serial = atomic_fetch_add_explicit(&next_serial, 1,
 	    memory_order_relaxed);
 	snprintf(seg->name, sizeof(seg->name), "%s", canon);
-	r = shmc__peer_register(seg);
-	if (r != 0) {
+	r = shmc__peer_register(seg, &use);
+	if (r != 0 || use != seg) {
 		munmap(seg->base, seg->size);
 		close(seg->fd);
 		free(seg);
-		return r;
+		if (r != 0)
+			return r;
 	}
-	*out = seg;
+	*out = use;
 	*tick_ms = shmc__tick_ms(attr->tick_ms);
 	return 0;
 }
