@@ -116,10 +116,9 @@ shmc_mutex_unlink(const char *name)
  * the word seen in *seen when held, or ENOTRECOVERABLE, EDEADLK, EBADMSG.
  */
 static int
-attempt(struct shmc_mutex *m, uint32_t me, uint32_t extra, int check,
-    uint32_t *seen)
+attempt(struct shmc__seg *seg, shmc__word *w, uint32_t me, uint32_t extra,
+    int check, uint32_t *seen)
 {
-	shmc__word *w = &m->obj->word;
 	uint32_t v, owner;
 	int tries, alive;
 
@@ -146,7 +145,7 @@ attempt(struct shmc_mutex *m, uint32_t me, uint32_t extra, int check,
 		*seen = v;
 		if (!check)
 			return EBUSY;
-		alive = shmc__peer_alive(m->seg, owner);
+		alive = shmc__peer_alive(seg, owner);
 		if (alive > 0)
 			return EBUSY;
 		if (alive < 0)
@@ -169,14 +168,14 @@ attempt(struct shmc_mutex *m, uint32_t me, uint32_t extra, int check,
  * sleep on the word, one tick at a time, checking again after each tick.
  */
 static int
-lock_slow(struct shmc_mutex *m, uint32_t me, const struct timespec *deadline)
+lock_slow(struct shmc__seg *seg, shmc__word *w, uint32_t me,
+    const struct timespec *deadline, unsigned int tick_ms)
 {
-	shmc__word *w = &m->obj->word;
 	uint32_t seen = 0, extra = 0;
 	int r, check = 0, spun = 0, marked = 0;
 
 	for (;;) {
-		r = attempt(m, me, extra, check, &seen);
+		r = attempt(seg, w, me, extra, check, &seen);
 		if (r != EBUSY)
 			break;
 		check = 0;
@@ -203,65 +202,47 @@ lock_slow(struct shmc_mutex *m, uint32_t me, const struct timespec *deadline)
 		}
 		extra = SHMC__MUTEX_WAITERS;
 		if (!marked) {
-			shmc__peer_waiting(m->seg, me, SHMC__WAIT_LOCK, 0);
+			shmc__peer_waiting(seg, me, SHMC__WAIT_LOCK, 0);
 			marked = 1;
 		}
-		r = shmc__sleep_while(w, seen, deadline, m->tick_ms);
+		r = shmc__sleep_while(w, seen, deadline, tick_ms);
 		if (r == ETIMEDOUT)
 			break;
 		check = r == ETIME;
 	}
 	if (marked)
-		shmc__peer_waiting(m->seg, me, SHMC__WAIT_NONE, 0);
+		shmc__peer_waiting(seg, me, SHMC__WAIT_NONE, 0);
 	return r;
 }
 
+/*
+ * Take the lock word w of seg for participant me: the robust mutex
+ * protocol, shared with the primitives that keep an internal lock (MVar).
+ * Returns 0, EOWNERDEAD (acquired from a dead owner), ETIMEDOUT,
+ * ENOTRECOVERABLE, EDEADLK or EBADMSG.
+ */
 int
-shmc_mutex_timedlock(struct shmc_mutex *m, const struct timespec *deadline)
+shmc__lock_word(struct shmc__seg *seg, shmc__word *w, uint32_t me,
+    const struct timespec *deadline, unsigned int tick_ms)
 {
-	uint32_t me, v = 0;
-	int r;
+	uint32_t v = 0;
 
-	r = shmc__deadline_valid(deadline);
-	if (r == 0)
-		r = shmc__peer_self(m->seg, &me);
-	if (r != 0)
-		return r;
 	/* The fast path; acquire as in attempt(). */
-	if (SHMC__LIKELY(atomic_compare_exchange_strong_explicit(&m->obj->word,
-	    &v, me, memory_order_acquire, memory_order_relaxed)))
+	if (SHMC__LIKELY(atomic_compare_exchange_strong_explicit(w, &v, me,
+	    memory_order_acquire, memory_order_relaxed)))
 		return 0;
-	return lock_slow(m, me, deadline);
+	return lock_slow(seg, w, me, deadline, tick_ms);
 }
 
+/*
+ * Release the lock word w held by me.  Returns EPERM if me does not hold
+ * it; a word left inconsistent becomes not recoverable.
+ */
 int
-shmc_mutex_lock(struct shmc_mutex *m)
+shmc__unlock_word(shmc__word *w, uint32_t me)
 {
-	return shmc_mutex_timedlock(m, NULL);
-}
+	uint32_t v;
 
-int
-shmc_mutex_trylock(struct shmc_mutex *m)
-{
-	uint32_t me, seen;
-	int r;
-
-	r = shmc__peer_self(m->seg, &me);
-	if (r != 0)
-		return r;
-	return attempt(m, me, 0, 1, &seen);
-}
-
-int
-shmc_mutex_unlock(struct shmc_mutex *m)
-{
-	shmc__word *w = &m->obj->word;
-	uint32_t me, v;
-	int r;
-
-	r = shmc__peer_self(m->seg, &me);
-	if (r != 0)
-		return r;
 	/* Relaxed: only we can have stored our own ID here. */
 	v = atomic_load_explicit(w, memory_order_relaxed);
 	if ((v & SHMC__ID_MASK) != me)
@@ -288,16 +269,12 @@ shmc_mutex_unlock(struct shmc_mutex *m)
 	return 0;
 }
 
+/* Clear INCONS on a word held by me: EPERM, or EINVAL if not set. */
 int
-shmc_mutex_consistent(struct shmc_mutex *m)
+shmc__consistent_word(shmc__word *w, uint32_t me)
 {
-	shmc__word *w = &m->obj->word;
-	uint32_t me, v;
-	int r;
+	uint32_t v;
 
-	r = shmc__peer_self(m->seg, &me);
-	if (r != 0)
-		return r;
 	/* Relaxed: only the owner sets or clears INCONS. */
 	v = atomic_load_explicit(w, memory_order_relaxed);
 	if ((v & SHMC__ID_MASK) != me)
@@ -307,6 +284,63 @@ shmc_mutex_consistent(struct shmc_mutex *m)
 	/* Relaxed: others may add WAITERS meanwhile; the AND keeps it. */
 	atomic_fetch_and_explicit(w, ~SHMC__MUTEX_INCONS, memory_order_relaxed);
 	return 0;
+}
+
+int
+shmc_mutex_timedlock(struct shmc_mutex *m, const struct timespec *deadline)
+{
+	uint32_t me;
+	int r;
+
+	r = shmc__deadline_valid(deadline);
+	if (r == 0)
+		r = shmc__peer_self(m->seg, &me);
+	if (r != 0)
+		return r;
+	return shmc__lock_word(m->seg, &m->obj->word, me, deadline,
+	    m->tick_ms);
+}
+
+int
+shmc_mutex_lock(struct shmc_mutex *m)
+{
+	return shmc_mutex_timedlock(m, NULL);
+}
+
+int
+shmc_mutex_trylock(struct shmc_mutex *m)
+{
+	uint32_t me, seen;
+	int r;
+
+	r = shmc__peer_self(m->seg, &me);
+	if (r != 0)
+		return r;
+	return attempt(m->seg, &m->obj->word, me, 0, 1, &seen);
+}
+
+int
+shmc_mutex_unlock(struct shmc_mutex *m)
+{
+	uint32_t me;
+	int r;
+
+	r = shmc__peer_self(m->seg, &me);
+	if (r != 0)
+		return r;
+	return shmc__unlock_word(&m->obj->word, me);
+}
+
+int
+shmc_mutex_consistent(struct shmc_mutex *m)
+{
+	uint32_t me;
+	int r;
+
+	r = shmc__peer_self(m->seg, &me);
+	if (r != 0)
+		return r;
+	return shmc__consistent_word(&m->obj->word, me);
 }
 
 /* 0 if the calling thread owns m, else EPERM (or an attach error). */

@@ -8,6 +8,8 @@
 #ifndef SHMC_MUTEX_H
 #define SHMC_MUTEX_H 1
 
+#include <time.h>               /* struct timespec */
+
 #include "internal.h"
 #include "peer.h"
 #include "shm.h"
@@ -38,5 +40,9 @@ struct shmc_mutex {
 };
 
 int shmc__mutex_owner(struct shmc_mutex *m);
+int shmc__lock_word(struct shmc__seg *seg, shmc__word *w, uint32_t me,
+    const struct timespec *deadline, unsigned int tick_ms);
+int shmc__unlock_word(shmc__word *w, uint32_t me);
+int shmc__consistent_word(shmc__word *w, uint32_t me);
 
 #endif /* SHMC_MUTEX_H */
