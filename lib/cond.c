@@ -52,9 +52,10 @@ obj_size(const uint64_t *param)
 }
 
 static void
-obj_init(void *obj, const uint64_t *param)
+obj_init(void *obj, const uint64_t *param, const void *arg)
 {
 	(void)param;
+	(void)arg;
 	memset(obj, 0, sizeof(struct shmc__cond_obj));
 }
 
@@ -73,7 +74,7 @@ shmc_cond_open(const char *name, int flags, const struct shmc_attr *attr,
 	c = malloc(sizeof(*c));
 	if (c == NULL)
 		return ENOMEM;
-	r = shmc__seg_open(name, flags, attr, &cond_kind, param, &c->seg,
+	r = shmc__seg_open(name, flags, attr, &cond_kind, param, NULL, &c->seg,
 	    &c->tick_ms);
 	if (r != 0) {
 		free(c);

@@ -59,9 +59,10 @@ obj_size(const uint64_t *param)
 }
 
 static void
-obj_init(void *obj, const uint64_t *param)
+obj_init(void *obj, const uint64_t *param, const void *arg)
 {
 	(void)param;
+	(void)arg;
 	memset(obj, 0, sizeof(struct shmc__mutex_obj));
 }
 
@@ -80,7 +81,7 @@ shmc_mutex_open(const char *name, int flags, const struct shmc_attr *attr,
 	m = malloc(sizeof(*m));
 	if (m == NULL)
 		return ENOMEM;
-	r = shmc__seg_open(name, flags, attr, &mutex_kind, param, &m->seg,
+	r = shmc__seg_open(name, flags, attr, &mutex_kind, param, NULL, &m->seg,
 	    &m->tick_ms);
 	if (r != 0) {
 		free(m);

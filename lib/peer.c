@@ -93,21 +93,19 @@ self_tid(void)
 }
 
 /*
- * The start time of this process in clock ticks after boot, field 22 of
- * /proc/self/stat.  The command name in field 2 may hold spaces and
- * parentheses, so we count fields after its last ')'.
+ * Field `field` (counting from 1, as proc(5) does) of /proc/self/stat,
+ * or 0 if it cannot be read.  The command name in field 2 may hold spaces
+ * and parentheses, so fields are counted after its last ')'.
  */
-static uint64_t
-self_start(void)
+static unsigned long long
+self_stat(int field)
 {
 	char buf[1024], *p;
-	unsigned long long start;
+	unsigned long long v;
 	FILE *f;
 	size_t n;
-	int field;
+	int i;
 
-	if (info_pid == getpid())
-		return info_start;
 	f = fopen("/proc/self/stat", "re");
 	if (f == NULL)
 		return 0;
@@ -115,14 +113,21 @@ self_start(void)
 	fclose(f);
 	buf[n] = '\0';
 	p = strrchr(buf, ')');
-	if (p == NULL)
-		return 0;
-	for (field = 2; field < 21 && p != NULL; field++)
+	for (i = 0; i < field - 2 && p != NULL; i++)
 		p = strchr(p + 1, ' ');
-	if (p == NULL || sscanf(p, " %llu", &start) != 1)
+	if (p == NULL || sscanf(p, " %llu", &v) != 1)
 		return 0;
-	info_start = start;
-	info_pid = getpid();
+	return v;
+}
+
+/* This process's start time in clock ticks after boot (field 22). */
+static uint64_t
+self_start(void)
+{
+	if (info_pid != getpid()) {
+		info_start = self_stat(22);
+		info_pid = getpid();
+	}
 	return info_start;
 }
 
@@ -520,4 +525,33 @@ shmc__peer_waiting(struct shmc__seg *seg, uint32_t id, uint32_t what,
 	    1000000000U + (uint64_t)ts.tv_nsec, memory_order_relaxed);
 	atomic_store_explicit(&p->wait_arg, arg, memory_order_relaxed);
 	atomic_store_explicit(&p->wait_what, what, memory_order_release);
+}
+
+/*
+ * Is me the only live participant of seg, in a process that has only one
+ * thread?  Then nobody can ever change the state that me waits for, if
+ * seg is anonymous: other processes reach an anonymous object only by
+ * being forked from a participant, and a fork child is a participant from
+ * the moment fork returns.  Slots marked free are skipped: on an anonymous
+ * object a slot is claimed and marked before anyone can use it.
+ */
+int
+shmc__peer_alone(const struct shmc__seg *seg, uint32_t me)
+{
+	const struct shmc__peer *p;
+	uint32_t i, gen;
+
+	for (i = 0; i < seg->hdr.npeers; i++) {
+		if (i == SHMC__ID_SLOT(me))
+			continue;
+		p = &seg->peers[i];
+		/* Relaxed: hints; shmc__peer_alive decides. */
+		if (atomic_load_explicit(&p->state, memory_order_relaxed) ==
+		    SHMC__PEER_FREE)
+			continue;
+		gen = atomic_load_explicit(&p->gen, memory_order_relaxed);
+		if (gen != 0 && shmc__peer_alive(seg, SHMC__ID(i, gen)) != 0)
+			return 0;
+	}
+	return self_stat(20) == 1;
 }

@@ -37,6 +37,9 @@ _Static_assert(SHMC__PEERS_MAX < SHMC__SLOT_MASK, "slot 1023 is reserved");
 #define SHMC__WAIT_NONE         0
 #define SHMC__WAIT_LOCK         1
 #define SHMC__WAIT_COND         2
+#define SHMC__WAIT_TAKE         3
+#define SHMC__WAIT_PUT          4
+#define SHMC__WAIT_READ         5
 
 /*
  * One slot of the participant table, two cache lines.  The first line is
@@ -95,6 +98,7 @@ int shmc__peer_register(struct shmc__seg *seg, struct shmc__seg **use);
 int shmc__peer_unregister(struct shmc__seg *seg);
 int shmc__peer_attach(struct shmc__seg *seg, uint32_t *id);
 int shmc__peer_alive(const struct shmc__seg *seg, uint32_t id);
+int shmc__peer_alone(const struct shmc__seg *seg, uint32_t me);
 void shmc__peer_waiting(struct shmc__seg *seg, uint32_t id, uint32_t what,
     uint32_t arg);
 

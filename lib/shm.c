@@ -308,7 +308,8 @@ attach(const char *path, int flags, const struct shmc__kind *kind,
  */
 static int
 create(const char *path, unsigned int mode, const struct shmc__kind *kind,
-    const uint64_t *param, uint32_t npeers, struct shmc__seg *seg)
+    const uint64_t *param, const void *arg, uint32_t npeers,
+    struct shmc__seg *seg)
 {
 	struct shmc__hdr *h = &seg->hdr;
 	struct stat st;
@@ -345,7 +346,7 @@ create(const char *path, unsigned int mode, const struct shmc__kind *kind,
 		goto fail_errno;
 	memcpy(base, h, sizeof(*h));
 	SHMC__STOP("create-header");
-	kind->init((unsigned char *)base + h->obj_off, param);
+	kind->init((unsigned char *)base + h->obj_off, param, arg);
 	SHMC__STOP("create-init");
 	if (path == NULL) {
 		if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
@@ -401,12 +402,13 @@ attr_check(int flags, const struct shmc_attr *attr)
 
 /*
  * Open or create the segment name (NULL for a new anonymous one) of the
- * given kind.  param holds the kind's parameters for a new object.  Also
- * returns the liveness tick the new handle is to use.
+ * given kind.  param holds the kind's parameters for a new object and arg
+ * its initialiser's argument.  Also returns the liveness tick the new
+ * handle is to use.
  */
 int
 shmc__seg_open(const char *name, int flags, const struct shmc_attr *attr,
-    const struct shmc__kind *kind, const uint64_t *param,
+    const struct shmc__kind *kind, const uint64_t *param, const void *arg,
     struct shmc__seg **out, unsigned int *tick_ms)
 {
 	static const struct shmc_attr defaults;
@@ -431,7 +433,7 @@ shmc__seg_open(const char *name, int flags, const struct shmc_attr *attr,
 	mode = attr->mode != 0 ? attr->mode : 0600;
 	npeers = attr->peers != 0 ? attr->peers : SHMC__PEERS_DEFAULT;
 	if (name == NULL)
-		r = create(NULL, mode, kind, param, npeers, seg);
+		r = create(NULL, mode, kind, param, arg, npeers, seg);
 	else {
 		/*
 		 * Attach first, create second.  Between the two the object
@@ -444,7 +446,7 @@ shmc__seg_open(const char *name, int flags, const struct shmc_attr *attr,
 				if (r != ENOENT || !(flags & SHMC_CREAT))
 					break;
 			}
-			r = create(path, mode, kind, param, npeers, seg);
+			r = create(path, mode, kind, param, arg, npeers, seg);
 			if (r != EEXIST || (flags & SHMC_EXCL))
 				break;
 		}

@@ -76,12 +76,13 @@ _Static_assert(offsetof(struct shmc__hdr, checksum) == 120, "header layout");
  * What a primitive tells the segment layer about its kind: the size of its
  * object area for the given parameters (0 if the parameters are invalid,
  * which makes a header carrying them corrupt), and how to initialise a new
- * object area, which the creator does before publishing.
+ * object area, which the creator does before publishing (arg is the open
+ * call's, such as an MVar's first value).
  */
 struct shmc__kind {
 	uint32_t kind;
 	uint32_t (*obj_size)(const uint64_t *param);
-	void (*init)(void *obj, const uint64_t *param);
+	void (*init)(void *obj, const uint64_t *param, const void *arg);
 };
 
 struct shmc__peer;
@@ -118,7 +119,7 @@ struct shmc__seg {
 };
 
 int shmc__seg_open(const char *name, int flags, const struct shmc_attr *attr,
-    const struct shmc__kind *kind, const uint64_t *param,
+    const struct shmc__kind *kind, const uint64_t *param, const void *arg,
     struct shmc__seg **out, unsigned int *tick_ms);
 void shmc__seg_close(struct shmc__seg *seg);
 int shmc__seg_unlink(const char *name, const struct shmc__kind *kind);

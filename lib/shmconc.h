@@ -22,6 +22,7 @@
 #ifndef SHMCONC_H
 #define SHMCONC_H 1
 
+#include <stddef.h>             /* size_t */
 #include <sys/types.h>          /* pid_t */
 #include <time.h>               /* struct timespec */
 
@@ -71,12 +72,15 @@ SHMC_BEGIN_DECLS
  * tick_ms      liveness tick of this handle, in milliseconds: the bound on
  *              every sleep and so on the time to notice a dead peer
  *              (default SHMCONC_TICK_MS from the environment, else 100)
+ * size         the largest value of a new MVar, in bytes (default 4096,
+ *              at most 1 GiB); ignored by the other kinds
  */
 struct shmc_attr {
 	unsigned int mode;
 	unsigned int peers;
 	unsigned int tick_ms;
-	unsigned int reserved[13];
+	unsigned int size;
+	unsigned int reserved[12];
 };
 
 /* The library's version string, for example "0.1.0". */
@@ -131,6 +135,73 @@ int shmc_cond_timedwait(struct shmc_cond *c, struct shmc_mutex *m,
     const struct timespec *deadline) SHMC_NONNULL(1, 2) SHMC_WUR;
 int shmc_cond_signal(struct shmc_cond *c) SHMC_NONNULL(1);
 int shmc_cond_broadcast(struct shmc_cond *c) SHMC_NONNULL(1);
+
+/*
+ * MVar, after GHC's Control.Concurrent.MVar: a box that is empty or holds
+ * one value of at most attr.size bytes.  take empties it, waiting while it
+ * is empty; put fills it, waiting while it is full; read copies the value
+ * without emptying it; swap replaces the value and returns the old one;
+ * take_with hands the value to fn and empties the box only if fn returns
+ * 0; modify takes the value, runs fn on it and puts fn's result, or puts
+ * the old value back if fn fails.  Any participant may call anything
+ * concurrently.  Queued waiters are served in arrival order, one taker
+ * per put and one putter per take; every blocked reader gets the next
+ * value put.  try_ calls never wait for the MVar (EAGAIN); timed calls give
+ * up at the deadline (ETIMEDOUT).  A value larger than the caller's buffer
+ * is EMSGSIZE and stays where it is.  A participant killed inside any call
+ * leaves the MVar as before the call or as after it; a value whose taker or
+ * modifier died is restored, and the next take, swap, take_with or modify
+ * returns it with EOWNERDEAD.  On an anonymous MVar that no other live
+ * participant can reach, a call that would wait for ever returns EDEADLK.
+ * See shmc_mvar(3).
+ */
+struct shmc_mvar;
+
+int shmc_mvar_open(const char *name, int flags, const struct shmc_attr *attr,
+    struct shmc_mvar **out) SHMC_NONNULL(4) SHMC_WUR;
+int shmc_mvar_open_full(const char *name, int flags,
+    const struct shmc_attr *attr, const void *value, size_t len,
+    struct shmc_mvar **out) SHMC_NONNULL(6) SHMC_WUR;
+int shmc_mvar_close(struct shmc_mvar *mv);
+int shmc_mvar_unlink(const char *name) SHMC_NONNULL(1);
+int shmc_mvar_take(struct shmc_mvar *mv, void *buf, size_t size, size_t *len)
+    SHMC_NONNULL(1, 4) SHMC_WUR;
+int shmc_mvar_try_take(struct shmc_mvar *mv, void *buf, size_t size,
+    size_t *len) SHMC_NONNULL(1, 4) SHMC_WUR;
+int shmc_mvar_timedtake(struct shmc_mvar *mv, void *buf, size_t size,
+    size_t *len, const struct timespec *deadline) SHMC_NONNULL(1, 4) SHMC_WUR;
+int shmc_mvar_put(struct shmc_mvar *mv, const void *value, size_t len)
+    SHMC_NONNULL(1) SHMC_WUR;
+int shmc_mvar_try_put(struct shmc_mvar *mv, const void *value, size_t len)
+    SHMC_NONNULL(1) SHMC_WUR;
+int shmc_mvar_timedput(struct shmc_mvar *mv, const void *value, size_t len,
+    const struct timespec *deadline) SHMC_NONNULL(1) SHMC_WUR;
+int shmc_mvar_read(struct shmc_mvar *mv, void *buf, size_t size, size_t *len)
+    SHMC_NONNULL(1, 4) SHMC_WUR;
+int shmc_mvar_try_read(struct shmc_mvar *mv, void *buf, size_t size,
+    size_t *len) SHMC_NONNULL(1, 4) SHMC_WUR;
+int shmc_mvar_timedread(struct shmc_mvar *mv, void *buf, size_t size,
+    size_t *len, const struct timespec *deadline) SHMC_NONNULL(1, 4) SHMC_WUR;
+int shmc_mvar_swap(struct shmc_mvar *mv, const void *value, size_t len,
+    void *old, size_t size, size_t *oldlen) SHMC_NONNULL(1, 6) SHMC_WUR;
+int shmc_mvar_timedswap(struct shmc_mvar *mv, const void *value, size_t len,
+    void *old, size_t size, size_t *oldlen, const struct timespec *deadline)
+    SHMC_NONNULL(1, 6) SHMC_WUR;
+int shmc_mvar_take_with(struct shmc_mvar *mv,
+    int (*fn)(void *arg, const void *value, size_t len), void *arg)
+    SHMC_NONNULL(1, 2) SHMC_WUR;
+int shmc_mvar_timedtake_with(struct shmc_mvar *mv,
+    int (*fn)(void *arg, const void *value, size_t len), void *arg,
+    const struct timespec *deadline) SHMC_NONNULL(1, 2) SHMC_WUR;
+int shmc_mvar_modify(struct shmc_mvar *mv,
+    int (*fn)(void *arg, const void *old, size_t oldlen, void *new_value,
+    size_t size, size_t *newlen), void *arg) SHMC_NONNULL(1, 2) SHMC_WUR;
+int shmc_mvar_timedmodify(struct shmc_mvar *mv,
+    int (*fn)(void *arg, const void *old, size_t oldlen, void *new_value,
+    size_t size, size_t *newlen), void *arg, const struct timespec *deadline)
+    SHMC_NONNULL(1, 2) SHMC_WUR;
+int shmc_mvar_is_empty(struct shmc_mvar *mv, int *empty) SHMC_NONNULL(1, 2);
+int shmc_mvar_size(struct shmc_mvar *mv, size_t *size) SHMC_NONNULL(1, 2);
 
 /*
  * Tasks: run fn(arg) in a new process (SHMC_PROCESS, a fork of the caller)
