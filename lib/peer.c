@@ -59,10 +59,21 @@
 #include "peer.h"
 #include "shm.h"
 
-/* One participant of this process: a thread attached to a segment. */
+/*
+ * One participant of this process: a thread attached to a segment, or a
+ * role that a handle holds for as long as it is open (a channel's sender
+ * or receiver), whichever thread uses it.  A shared role survives fork:
+ * the child's copy of the descriptor keeps the same lease alive, as a
+ * copied handle should.  A private role does not.
+ */
+#define ATT_THREAD      0
+#define ATT_SHARED      1
+#define ATT_PRIVATE     2
+
 struct shmc__att {
 	struct shmc__att *next;
-	pthread_t thread;
+	pthread_t thread;       /* ATT_THREAD only */
+	int kind;               /* ATT_* */
 	int fd;                 /* the open file description of its lease */
 	uint32_t id;
 };
@@ -246,7 +257,8 @@ release_thread(struct shmc__seg *seg, const pthread_t *thread)
 
 	pp = &seg->atts;
 	while ((att = *pp) != NULL) {
-		if (thread == NULL || pthread_equal(att->thread, *thread)) {
+		if (thread == NULL || (att->kind == ATT_THREAD &&
+		    pthread_equal(att->thread, *thread))) {
 			*pp = att->next;
 			release(seg, att);
 		} else
@@ -320,19 +332,25 @@ static void
 fork_child(void)
 {
 	struct shmc__seg *seg;
-	struct shmc__att *att, *next;
+	struct shmc__att *att, *next, *kept;
 
 	pthread_mutex_init(&reg_lock, NULL);
 	memset(shmc__tls, 0, sizeof(shmc__tls));
 	info_pid = 0;
 	for (seg = reg_head; seg != NULL; seg = seg->next) {
 		pthread_mutex_init(&seg->lock, NULL);
+		kept = NULL;
 		for (att = seg->atts; att != NULL; att = next) {
 			next = att->next;
+			if (att->kind == ATT_SHARED) {
+				att->next = kept;
+				kept = att;
+				continue;
+			}
 			close(att->fd);
 			free(att);
 		}
-		seg->atts = NULL;
+		seg->atts = kept;
 		if (seg->fork_fd < 0)
 			continue;
 		att = malloc(sizeof(*att));
@@ -340,9 +358,10 @@ fork_child(void)
 			close(seg->fork_fd);
 		} else {
 			att->thread = pthread_self();
+			att->kind = ATT_THREAD;
 			att->fd = seg->fork_fd;
 			att->id = seg->fork_id;
-			att->next = NULL;
+			att->next = seg->atts;
 			seg->atts = att;
 			stamp(&seg->peers[SHMC__ID_SLOT(att->id)]);
 			(void)pthread_setspecific(exit_key, seg);
@@ -440,7 +459,7 @@ shmc__peer_attach(struct shmc__seg *seg, uint32_t *id)
 
 	pthread_mutex_lock(&seg->lock);
 	for (att = seg->atts; att != NULL; att = att->next)
-		if (pthread_equal(att->thread, self))
+		if (att->kind == ATT_THREAD && pthread_equal(att->thread, self))
 			break;
 	if (att == NULL) {
 		att = malloc(sizeof(*att));
@@ -456,6 +475,7 @@ shmc__peer_attach(struct shmc__seg *seg, uint32_t *id)
 		}
 		att->fd = fd;
 		att->thread = self;
+		att->kind = ATT_THREAD;
 		att->next = seg->atts;
 		seg->atts = att;
 		/* Any non-NULL value makes thread_exit run for us. */
@@ -554,4 +574,53 @@ shmc__peer_alone(const struct shmc__seg *seg, uint32_t me)
 			return 0;
 	}
 	return self_stat(20) == 1;
+}
+
+/*
+ * Claim a participant for a role that a handle holds until it gives it up
+ * (a channel's sender or receiver), not tied to any thread.  With shared,
+ * a fork child's copy of the handle holds the same role (and lease).
+ */
+int
+shmc__peer_role(struct shmc__seg *seg, int shared, uint32_t *id)
+{
+	struct shmc__att *att;
+	int fd, r;
+
+	att = malloc(sizeof(*att));
+	if (att == NULL)
+		return ENOMEM;
+	pthread_mutex_lock(&seg->lock);
+	fd = reopen(seg);
+	if (fd < 0)
+		r = -fd;
+	else if ((r = claim(seg, fd, &att->id)) != 0)
+		close(fd);
+	if (r == 0) {
+		att->fd = fd;
+		att->kind = shared ? ATT_SHARED : ATT_PRIVATE;
+		att->next = seg->atts;
+		seg->atts = att;
+		*id = att->id;
+	} else
+		free(att);
+	pthread_mutex_unlock(&seg->lock);
+	return r;
+}
+
+/* Give up a role claimed with shmc__peer_role. */
+void
+shmc__peer_unrole(struct shmc__seg *seg, uint32_t id)
+{
+	struct shmc__att **pp, *att;
+
+	pthread_mutex_lock(&seg->lock);
+	for (pp = &seg->atts; (att = *pp) != NULL; pp = &att->next) {
+		if (att->kind != ATT_THREAD && att->id == id) {
+			*pp = att->next;
+			release(seg, att);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&seg->lock);
 }

@@ -23,6 +23,7 @@
 #define SHMCONC_H 1
 
 #include <stddef.h>             /* size_t */
+#include <sys/uio.h>            /* struct iovec */
 #include <sys/types.h>          /* pid_t */
 #include <time.h>               /* struct timespec */
 
@@ -60,6 +61,10 @@ SHMC_BEGIN_DECLS
 #define SHMC_EXCL       0x02
 #define SHMC_ANYOWNER   0x04
 
+/* Roles a channel handle takes (shmc_chan_open flags). */
+#define SHMC_SENDER     0x100
+#define SHMC_RECEIVER   0x200
+
 /*
  * Attributes of an open call.  Zero every field (or pass NULL) for the
  * defaults.  mode, peers and the kind parameters only matter when the call
@@ -72,15 +77,23 @@ SHMC_BEGIN_DECLS
  * tick_ms      liveness tick of this handle, in milliseconds: the bound on
  *              every sleep and so on the time to notice a dead peer
  *              (default SHMCONC_TICK_MS from the environment, else 100)
- * size         the largest value of a new MVar, in bytes (default 4096,
- *              at most 1 GiB); ignored by the other kinds
+ * size         the largest value of a new MVar or message of a new
+ *              channel, in bytes (default 4096; at most 1 GiB for an MVar,
+ *              64 MiB for a channel); ignored by the other kinds
+ * capacity     messages a new channel buffers (0, the default: a
+ *              rendezvous channel, whose send waits until the message is
+ *              received; at most 65536)
+ * senders      senders a new named channel waits for before it can end
+ *              (see shmc_chan(3)); 0: it ends after shmc_chan_shutdown
  */
 struct shmc_attr {
 	unsigned int mode;
 	unsigned int peers;
 	unsigned int tick_ms;
 	unsigned int size;
-	unsigned int reserved[12];
+	unsigned int capacity;
+	unsigned int senders;
+	unsigned int reserved[10];
 };
 
 /* The library's version string, for example "0.1.0". */
@@ -202,6 +215,83 @@ int shmc_mvar_timedmodify(struct shmc_mvar *mv,
     SHMC_NONNULL(1, 2) SHMC_WUR;
 int shmc_mvar_is_empty(struct shmc_mvar *mv, int *empty) SHMC_NONNULL(1, 2);
 int shmc_mvar_size(struct shmc_mvar *mv, size_t *size) SHMC_NONNULL(1, 2);
+
+/*
+ * Channel, after Rust's std::sync::mpsc::sync_channel: a bounded queue of
+ * byte messages (at most attr.size bytes each) with any number of senders
+ * and one receiver.  A handle opened with SHMC_SENDER sends; one opened
+ * with SHMC_RECEIVER receives, and a second live receiver is EBUSY.
+ *
+ *   call                     who                  concurrently with
+ *   send, try_send, ...      sender handles       everything
+ *   recv, try_recv, ...      the receiver handle  senders; not itself
+ *   shutdown, stat           any handle           everything
+ *
+ * Messages of one sender arrive in the order sent.  send waits while the
+ * channel is full (capacity 0: until the message is received) and fails
+ * with EPIPE, the message still the caller's, once the receiver is gone.
+ * recv waits while it is empty and returns EPIPE once the channel has
+ * ended: every sender gone (closed, exited or killed), no more expected,
+ * and every message received.  A sender killed inside send leaves no
+ * message and no hole; a receiver killed inside recv leaves the message
+ * for the next receiver (at least once; shmc_msginfo tells duplicates).
+ * try_ calls never wait (EAGAIN); timed calls stop at the deadline
+ * (ETIMEDOUT).  See shmc_chan(3).
+ */
+struct shmc_chan;
+
+/* Where a received message came from: unique, increasing per sender. */
+struct shmc_msginfo {
+	unsigned int sender;            /* the sending handle's ID */
+	unsigned int seq;               /* its sequence number (wraps) */
+	unsigned long long pos;         /* position in the channel */
+};
+
+/* A snapshot of a channel, for display. */
+struct shmc_chan_stat {
+	unsigned long long sent;        /* positions claimed so far */
+	unsigned long long received;    /* positions received or skipped */
+	unsigned long long skipped;     /* claims of dead senders skipped */
+	unsigned int capacity;          /* 0 for a rendezvous channel */
+	unsigned int size;
+	unsigned int depth;             /* messages waiting */
+	unsigned int senders;           /* live senders */
+	unsigned int expected;          /* attr.senders */
+	unsigned int joined;            /* senders that ever joined */
+	int receiver;                   /* 1 live, 0 none yet, -1 gone */
+	int held;                       /* the creator's hold lasts */
+	unsigned int reserved[8];
+};
+
+int shmc_chan_open(const char *name, int flags, const struct shmc_attr *attr,
+    struct shmc_chan **out) SHMC_NONNULL(4) SHMC_WUR;
+int shmc_chan_close(struct shmc_chan *ch);
+int shmc_chan_unlink(const char *name) SHMC_NONNULL(1);
+int shmc_chan_shutdown(struct shmc_chan *ch) SHMC_NONNULL(1);
+int shmc_chan_send(struct shmc_chan *ch, const void *msg, size_t len)
+    SHMC_NONNULL(1) SHMC_WUR;
+int shmc_chan_try_send(struct shmc_chan *ch, const void *msg, size_t len)
+    SHMC_NONNULL(1) SHMC_WUR;
+int shmc_chan_timedsend(struct shmc_chan *ch, const void *msg, size_t len,
+    const struct timespec *deadline) SHMC_NONNULL(1) SHMC_WUR;
+int shmc_chan_send_many(struct shmc_chan *ch, const struct iovec *msgs,
+    size_t n, size_t *sent, const struct timespec *deadline)
+    SHMC_NONNULL(1, 4) SHMC_WUR;
+int shmc_chan_recv(struct shmc_chan *ch, void *buf, size_t size, size_t *len)
+    SHMC_NONNULL(1, 4) SHMC_WUR;
+int shmc_chan_try_recv(struct shmc_chan *ch, void *buf, size_t size,
+    size_t *len) SHMC_NONNULL(1, 4) SHMC_WUR;
+int shmc_chan_timedrecv(struct shmc_chan *ch, void *buf, size_t size,
+    size_t *len, const struct timespec *deadline) SHMC_NONNULL(1, 4) SHMC_WUR;
+int shmc_chan_recv_many(struct shmc_chan *ch, void *buf, size_t size,
+    size_t *lens, size_t n, size_t *got, const struct timespec *deadline)
+    SHMC_NONNULL(1, 4, 6) SHMC_WUR;
+int shmc_chan_recv_with(struct shmc_chan *ch,
+    int (*fn)(void *arg, const void *msg, size_t len,
+    const struct shmc_msginfo *info), void *arg,
+    const struct timespec *deadline) SHMC_NONNULL(1, 2) SHMC_WUR;
+int shmc_chan_stat(struct shmc_chan *ch, struct shmc_chan_stat *st)
+    SHMC_NONNULL(1, 2);
 
 /*
  * Tasks: run fn(arg) in a new process (SHMC_PROCESS, a fork of the caller)

@@ -124,16 +124,16 @@ shmc__deadline_valid(const struct timespec *deadline)
 }
 
 /*
- * Spin while *word == seen, for at most the spin budget.  Returns 1 if the
- * word changed, 0 if the budget ran out.  Between reads we back off
+ * Spin until done(arg) is true, for at most the spin budget.  Returns 1 if
+ * it became true, 0 if the budget ran out.  Between tries we back off
  * exponentially, up to 64 pause instructions (a few microseconds at most):
- * reading the word in a tight loop keeps pulling its cache line away from
+ * reading a word in a tight loop keeps pulling its cache line away from
  * the participant that is about to change it, which made a contended mutex
  * hand-off three times slower in our benchmark.  The clock is read every
- * 8 reads; through the vDSO it costs some 20 ns.
+ * 8 tries; through the vDSO it costs some 20 ns.
  */
 int
-shmc__spin_while(shmc__word *word, uint32_t seen)
+shmc__spin(int (*done)(const void *arg), const void *arg)
 {
 	uint64_t end;
 	unsigned int i, n, backoff = 1;
@@ -142,12 +142,7 @@ shmc__spin_while(shmc__word *word, uint32_t seen)
 	budget = spin_budget();
 	end = budget > 0 ? now_ns() + (uint64_t)budget : 0;
 	for (i = 1;; i++) {
-		/*
-		 * Acquire: once we see the new value, everything its writer
-		 * published before its release store is visible to the
-		 * caller, who goes on to read the state the word guards.
-		 */
-		if (atomic_load_explicit(word, memory_order_acquire) != seen)
+		if (done(arg))
 			return 1;
 		if (budget == 0 || ((i & 7) == 0 && now_ns() >= end))
 			return 0;
@@ -156,6 +151,34 @@ shmc__spin_while(shmc__word *word, uint32_t seen)
 		if (backoff < SPIN_BACKOFF_MAX)
 			backoff <<= 1;
 	}
+}
+
+struct word_seen {
+	shmc__word *word;
+	uint32_t seen;
+};
+
+static int
+word_changed(const void *arg)
+{
+	const struct word_seen *ws = arg;
+
+	/*
+	 * Acquire: once we see the new value, everything its writer
+	 * published before its release store is visible to the caller, who
+	 * goes on to read the state the word guards.
+	 */
+	return atomic_load_explicit(ws->word, memory_order_acquire) !=
+	    ws->seen;
+}
+
+/* Spin while *word == seen; 1 if it changed within the spin budget. */
+int
+shmc__spin_while(shmc__word *word, uint32_t seen)
+{
+	struct word_seen ws = { word, seen };
+
+	return shmc__spin(word_changed, &ws);
 }
 
 /*

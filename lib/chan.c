@@ -1,0 +1,912 @@
+/*
+ * Channel: a bounded multi-producer single-consumer queue of byte messages
+ * between processes, with Rust's std::sync::mpsc::sync_channel semantics.
+ *
+ * Overview.  A ring of capacity slots (one for a rendezvous channel), a
+ * tail that senders advance and a head that only the receiver advances.
+ * Each slot has a 64-bit state word: the position it is for, and FREE,
+ * CLAIMED by a participant, COMMITTED or SKIPPED.  A sender claims the
+ * slot of position t = tail with one CAS from (t, FREE) to (t, its ID),
+ * then moves tail on (anyone who finds the slot claimed helps), writes the
+ * message, and commits with one store of (t, COMMITTED).  The receiver
+ * reads the slot at head, copies the message out, and frees the slot for
+ * position head + capacity with one CAS.  This is Vyukov's bounded queue
+ * with the claim made on the slot rather than on the index, so that the
+ * claim names its owner atomically.  No locks: a send into a channel with
+ * room and an awake receiver is two CAS, a copy and one store.
+ *
+ * Crash safety.  A sender killed between claim and commit leaves its slot
+ * CLAIMED by a dead participant.  The receiver, waiting at that slot,
+ * checks the claimant's lease at its next tick, marks the slot SKIPPED
+ * and steps over it (counted in skipped): no torn or phantom message, and
+ * the receiver stalls one tick at most.  The claim records the sending
+ * thread's own participant, not the sender role, because a role can be
+ * shared with fork children and would outlive the thread that died.  The
+ * receiver's commit is the last thing it does: a receiver killed after
+ * copying (or after writing the message out, in recv_with) leaves it for
+ * the next receiver, which delivers it again: at least once, at most one
+ * duplicate per receiver death, told apart by (sender, seq) in
+ * shmc_msginfo.
+ *
+ * Ending.  Senders and the receiver are roles (peer.c): participants held
+ * by a handle, not a thread.  A sender role is shared with fork children,
+ * so a sender is gone when every copy of its handle is closed or dead.
+ * recv reports the end (EPIPE) when the channel is empty, no creator's
+ * hold is left, as many senders as expected have joined, and no sender
+ * role is alive.  A named channel starts with the creator's hold unless it
+ * was created expecting a number of senders, so that a receiver started
+ * before the senders does not see the end: `shmchan close` (that is,
+ * shmc_chan_shutdown) releases the hold.  send fails with EPIPE once the
+ * receiver closed, or, checked when the channel is full and every few
+ * hundred sends, once its role is dead.
+ *
+ * Waiting: eventcounts.  The receiver sleeps on rx_ev after announcing
+ * itself in rx_sleep; a sender reads rx_sleep after its commit and wakes
+ * it only then.  Senders waiting for room, or for a rendezvous message to
+ * be taken, count themselves in tx_sleep and sleep on tx_ev.  Both sides
+ * spin for the spin budget first.  The announcement and the re-check on
+ * one side, and the commit and the check on the other, are sequentially
+ * consistent, so no wake-up is lost; every sleep is bounded by the tick.
+ *
+ * Layout: see struct shmc__chan_obj and struct shmc__chan_slot in chan.h.
+ *
+ * Copyright 2026 The shmconc developers.
+ * SPDX-License-Identifier: MIT
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chan.h"
+#include "futex.h"
+#include "peer.h"
+#include "wait.h"
+
+/* How often a sender checks the receiver's lease on the fast path. */
+#define CHECK_EVERY     256
+
+/* Retries of a loop that only a scribbling peer can make go round. */
+#define LOOP_MAX        100000
+
+/* What recv does with a message: copy it out, or hand it to a function. */
+struct rx {
+	void *buf;
+	size_t size;
+	size_t *len;
+	int (*fn)(void *arg, const void *msg, size_t len,
+	    const struct shmc_msginfo *info);
+	void *arg;
+	void *scratch;
+};
+
+/* Whether this channel was created by name: then it starts held. */
+struct create {
+	int named;
+};
+
+static uint64_t
+stride_of(uint64_t size)
+{
+	return sizeof(struct shmc__chan_slot) +
+	    (size + SHMC__LINE - 1) / SHMC__LINE * SHMC__LINE;
+}
+
+static uint32_t
+obj_size(const uint64_t *param)
+{
+	uint64_t slots, total;
+
+	if (param[0] == 0 || param[0] > SHMC__CHAN_MAXSIZE ||
+	    param[1] > SHMC__CHAN_MAXCAP || param[2] > SHMC__PEERS_MAX ||
+	    param[3] != 0)
+		return 0;
+	slots = param[1] == 0 ? 1 : param[1];
+	total = sizeof(struct shmc__chan_obj) + slots * stride_of(param[0]);
+	return total > UINT32_MAX / 2 ? 0 : (uint32_t)total;
+}
+
+static void
+obj_init(void *o, const uint64_t *param, const void *arg)
+{
+	const struct create *cr = arg;
+	struct shmc__chan_obj *obj = o;
+	struct shmc__chan_slot *s;
+	uint32_t i;
+
+	memset(obj, 0, sizeof(*obj));
+	obj->size = (uint32_t)param[0];
+	obj->capacity = param[1] == 0 ? 1 : (uint32_t)param[1];
+	obj->rendezvous = param[1] == 0;
+	obj->expected = (uint32_t)param[2];
+	obj->hold = cr->named && param[2] == 0;
+	for (i = 0; i < obj->capacity; i++) {
+		s = (struct shmc__chan_slot *)(obj->slots +
+		    i * stride_of(param[0]));
+		s->state = SHMC__STATE(i, SHMC__SLOT_FREE);
+	}
+}
+
+static const struct shmc__kind chan_kind = {
+	SHMC__KIND_CHAN, obj_size, obj_init
+};
+
+static struct shmc__chan_slot *
+slot(struct shmc_chan *ch, uint64_t pos)
+{
+	return (struct shmc__chan_slot *)(ch->obj->slots +
+	    (pos % ch->capacity) * ch->stride);
+}
+
+/* Wake the receiver if it announced that it sleeps. */
+static void
+wake_receiver(struct shmc_chan *ch)
+{
+	/*
+	 * Sequentially consistent, after our commit (also seq_cst): either
+	 * we see rx_sleep, or the receiver's re-check after setting it sees
+	 * our commit.
+	 */
+	if (atomic_load_explicit(&ch->obj->rx_sleep, memory_order_seq_cst)) {
+		atomic_fetch_add_explicit(&ch->obj->rx_ev, 1,
+		    memory_order_release);
+		shmc__futex_wake(&ch->obj->rx_ev, 1);
+	}
+}
+
+/* Wake every sender waiting for room or for its message to be taken. */
+static void
+wake_senders(struct shmc_chan *ch)
+{
+	/* Sequentially consistent: as wake_receiver, the other way round. */
+	if (atomic_load_explicit(&ch->obj->tx_sleep, memory_order_seq_cst)) {
+		atomic_fetch_add_explicit(&ch->obj->tx_ev, 1,
+		    memory_order_release);
+		shmc__futex_wake(&ch->obj->tx_ev, INT_MAX);
+	}
+}
+
+/* Is the receiver gone: closed, or its role dead? check: ask the kernel. */
+static int
+receiver_gone(struct shmc_chan *ch, int check)
+{
+	uint32_t rx;
+
+	/* Relaxed: a hint re-read on every call; leases decide. */
+	rx = atomic_load_explicit(&ch->obj->receiver, memory_order_relaxed);
+	if (rx == SHMC__RX_GONE)
+		return 1;
+	return check && rx != SHMC__RX_NONE &&
+	    shmc__peer_alive(ch->seg, rx) <= 0;
+}
+
+/* Is the role in slot s valid (claimed by its current holder) as role? */
+static int
+role_in(struct shmc_chan *ch, uint32_t s, uint32_t role, uint32_t *id)
+{
+	struct shmc__peer *p = &ch->seg->peers[s];
+
+	/* Relaxed: role words are written before the role is used. */
+	if (atomic_load_explicit(&p->prim[SHMC__CH_ROLE],
+	    memory_order_relaxed) != role)
+		return 0;
+	*id = atomic_load_explicit(&p->prim[SHMC__CH_ROLE_ID],
+	    memory_order_relaxed);
+	return SHMC__ID_SLOT(*id) == s && SHMC__ID_GEN(*id) ==
+	    atomic_load_explicit(&p->gen, memory_order_relaxed);
+}
+
+/* How many sender roles are alive (one lease check each), up to max. */
+static unsigned int
+live_senders(struct shmc_chan *ch, unsigned int max)
+{
+	unsigned int n = 0;
+	uint32_t s, id;
+
+	for (s = 0; s < ch->seg->hdr.npeers && n < max; s++)
+		if (role_in(ch, s, SHMC__ROLE_SENDER, &id) &&
+		    shmc__peer_alive(ch->seg, id) > 0)
+			n++;
+	return n;
+}
+
+/* Has the channel ended, given that it is empty at head? */
+static int
+ended(struct shmc_chan *ch)
+{
+	struct shmc__chan_obj *obj = ch->obj;
+
+	/* Relaxed: hints; the sender leases decide. */
+	if (atomic_load_explicit(&obj->hold, memory_order_relaxed) ||
+	    atomic_load_explicit(&obj->joined, memory_order_relaxed) <
+	    obj->expected)
+		return 0;
+	return live_senders(ch, 1) == 0;
+}
+
+struct pos_seen {
+	_Atomic uint64_t *word;
+	uint64_t seen;
+};
+
+static int
+pos_changed(const void *arg)
+{
+	const struct pos_seen *ps = arg;
+
+	/* Acquire: the caller goes on to read what the change published. */
+	return atomic_load_explicit(ps->word, memory_order_acquire) !=
+	    ps->seen;
+}
+
+/*
+ * Wait, as a sender, until *word (a slot state or head) moves from seen,
+ * the deadline passes (ETIMEDOUT) or a tick goes by (ETIME).  Spins first;
+ * then sleeps on tx_ev, counted in tx_sleep.
+ */
+static int
+sender_wait(struct shmc_chan *ch, _Atomic uint64_t *word, uint64_t seen,
+    const struct timespec *deadline)
+{
+	struct shmc__chan_obj *obj = ch->obj;
+	struct pos_seen ps = { word, seen };
+	uint32_t v;
+	int r;
+
+	if (shmc__spin(pos_changed, &ps))
+		return 0;
+	v = atomic_load_explicit(&obj->tx_ev, memory_order_acquire);
+	/* Sequentially consistent: see wake_senders. */
+	atomic_fetch_add_explicit(&obj->tx_sleep, 1, memory_order_seq_cst);
+	if (atomic_load_explicit(word, memory_order_seq_cst) != seen)
+		r = 0;
+	else
+		r = shmc__sleep_while(&obj->tx_ev, v, deadline, ch->tick_ms);
+	atomic_fetch_sub_explicit(&obj->tx_sleep, 1, memory_order_relaxed);
+	return r;
+}
+
+/* The receiver's counterpart of sender_wait, on rx_ev and rx_sleep. */
+static int
+receiver_wait(struct shmc_chan *ch, _Atomic uint64_t *word, uint64_t seen,
+    const struct timespec *deadline)
+{
+	struct shmc__chan_obj *obj = ch->obj;
+	struct pos_seen ps = { word, seen };
+	uint32_t v;
+	int r;
+
+	if (shmc__spin(pos_changed, &ps))
+		return 0;
+	v = atomic_load_explicit(&obj->rx_ev, memory_order_acquire);
+	/* Sequentially consistent: see wake_receiver. */
+	atomic_store_explicit(&obj->rx_sleep, 1, memory_order_seq_cst);
+	if (atomic_load_explicit(word, memory_order_seq_cst) != seen)
+		r = 0;
+	else
+		r = shmc__sleep_while(&obj->rx_ev, v, deadline, ch->tick_ms);
+	atomic_store_explicit(&obj->rx_sleep, 0, memory_order_relaxed);
+	return r;
+}
+
+/*
+ * Claim a slot, write msg into it and commit it; the position goes to
+ * *pos.  Waits while the channel is full.
+ */
+static int
+send_one(struct shmc_chan *ch, uint32_t me, const void *msg, size_t len,
+    const struct timespec *deadline, int try, uint64_t *pos)
+{
+	struct shmc__chan_obj *obj = ch->obj;
+	struct shmc__chan_slot *s;
+	uint64_t t, st;
+	uint32_t seq;
+	int r, loops = 0, check = 0;
+
+	if (++ch->sends >= CHECK_EVERY) {
+		ch->sends = 0;
+		check = 1;
+	}
+	for (;;) {
+		if (receiver_gone(ch, check))
+			return EPIPE;
+		check = 0;
+		if (++loops > LOOP_MAX)
+			return EBADMSG;
+		/* Acquire: pairs with the release of whoever moved it. */
+		t = atomic_load_explicit(&obj->tail, memory_order_acquire);
+		s = slot(ch, t);
+		st = atomic_load_explicit(&s->state, memory_order_acquire);
+		if (st == SHMC__STATE(t, SHMC__SLOT_FREE)) {
+			/*
+			 * Claim.  Acquire on success: the receiver's release
+			 * that freed the slot happens before our writes.
+			 */
+			if (atomic_compare_exchange_strong_explicit(&s->state,
+			    &st, SHMC__STATE(t, me), memory_order_acquire,
+			    memory_order_relaxed))
+				break;
+			continue;
+		}
+		if (SHMC__STATE_POS(st) == (uint32_t)t) {
+			/* Claimed by another: help it move tail on. */
+			atomic_compare_exchange_strong_explicit(&obj->tail, &t,
+			    t + 1, memory_order_release, memory_order_relaxed);
+			continue;
+		}
+		if (SHMC__STATE_POS(st) != (uint32_t)(t - ch->capacity))
+			continue;       /* tail moved under us */
+		/* Full: the slot still holds the message of one lap ago. */
+		if (try)
+			return EAGAIN;
+		r = sender_wait(ch, &s->state, st, deadline);
+		if (r == ETIMEDOUT)
+			return r;
+		check = r == ETIME;
+		loops = 0;
+	}
+	/* Release: a sender that sees the new tail also sees our claim. */
+	atomic_compare_exchange_strong_explicit(&obj->tail, &t, t + 1,
+	    memory_order_release, memory_order_relaxed);
+	SHMC__STOP("chan-send-claimed");
+	seq = atomic_fetch_add_explicit(
+	    &ch->seg->peers[SHMC__ID_SLOT(ch->sender)].prim[SHMC__CH_SEQ], 1,
+	    memory_order_relaxed);
+	s->len = (uint32_t)len;
+	s->sender = ch->sender;
+	s->seq = seq;
+	if (len > 0)
+		memcpy(s->data, msg, len);
+	SHMC__STOP("chan-send-copied");
+	/*
+	 * The commit.  Sequentially consistent (and so a release of the
+	 * message above): see wake_receiver, which the caller runs next.
+	 */
+	atomic_store_explicit(&s->state, SHMC__STATE(t, SHMC__SLOT_COMMITTED),
+	    memory_order_seq_cst);
+	*pos = t;
+	return 0;
+}
+
+/*
+ * Rendezvous: wait until the receiver has taken position t.  If it is
+ * gone, or the deadline passes, withdraw the message with a CAS; if the
+ * CAS loses, the receiver took it after all.
+ */
+static int
+wait_taken(struct shmc_chan *ch, uint64_t t, const struct timespec *deadline)
+{
+	struct shmc__chan_obj *obj = ch->obj;
+	struct shmc__chan_slot *s = slot(ch, t);
+	uint64_t h, st;
+	int r = 0, check = 0;
+
+	for (;;) {
+		/* Acquire: pairs with the receiver's release of head. */
+		h = atomic_load_explicit(&obj->head, memory_order_acquire);
+		if (h > t)
+			return 0;
+		if (r == ETIMEDOUT || receiver_gone(ch, check)) {
+			st = SHMC__STATE(t, SHMC__SLOT_COMMITTED);
+			/* Relaxed: nothing of ours to publish. */
+			if (atomic_compare_exchange_strong_explicit(&s->state,
+			    &st, SHMC__STATE(t, SHMC__SLOT_SKIPPED),
+			    memory_order_relaxed, memory_order_relaxed)) {
+				wake_receiver(ch);
+				return r == ETIMEDOUT ? r : EPIPE;
+			}
+			if (SHMC__STATE_POS(st) != (uint32_t)t ||
+			    SHMC__STATE_ST(st) != SHMC__SLOT_COMMITTED)
+				return 0;
+		}
+		r = sender_wait(ch, &obj->head, h, deadline);
+		check = r == ETIME;
+	}
+}
+
+static int
+send(struct shmc_chan *ch, const void *msg, size_t len,
+    const struct timespec *deadline, int try)
+{
+	uint64_t pos;
+	uint32_t me;
+	int r;
+
+	if (ch->sender == 0)
+		return EPERM;
+	if (len > ch->size)
+		return EMSGSIZE;
+	if (msg == NULL && len > 0)
+		return EINVAL;
+	r = shmc__deadline_valid(deadline);
+	if (r == 0)
+		r = shmc__peer_self(ch->seg, &me);
+	if (r == 0)
+		r = send_one(ch, me, msg, len, deadline, try, &pos);
+	if (r != 0)
+		return r;
+	wake_receiver(ch);
+	return ch->rendezvous ? wait_taken(ch, pos, deadline) : 0;
+}
+
+int
+shmc_chan_send(struct shmc_chan *ch, const void *msg, size_t len)
+{
+	return send(ch, msg, len, NULL, 0);
+}
+
+int
+shmc_chan_try_send(struct shmc_chan *ch, const void *msg, size_t len)
+{
+	return send(ch, msg, len, NULL, 1);
+}
+
+int
+shmc_chan_timedsend(struct shmc_chan *ch, const void *msg, size_t len,
+    const struct timespec *deadline)
+{
+	return send(ch, msg, len, deadline, 0);
+}
+
+/*
+ * Send n messages, one slot each, waking the receiver once for the lot
+ * rather than per message.  *sent counts those sent before any error.
+ */
+int
+shmc_chan_send_many(struct shmc_chan *ch, const struct iovec *msgs,
+    size_t n, size_t *sent, const struct timespec *deadline)
+{
+	uint64_t pos = 0;
+	uint32_t me;
+	size_t i;
+	int r;
+
+	*sent = 0;
+	if (ch->sender == 0)
+		return EPERM;
+	if (ch->rendezvous) {
+		for (i = 0; i < n; i++) {
+			r = send(ch, msgs[i].iov_base, msgs[i].iov_len,
+			    deadline, 0);
+			if (r != 0)
+				return r;
+			++*sent;
+		}
+		return 0;
+	}
+	r = shmc__deadline_valid(deadline);
+	if (r == 0)
+		r = shmc__peer_self(ch->seg, &me);
+	for (i = 0; r == 0 && i < n; i++) {
+		if (msgs[i].iov_len > ch->size)
+			r = EMSGSIZE;
+		else if (msgs[i].iov_base == NULL && msgs[i].iov_len > 0)
+			r = EINVAL;
+		else
+			r = send_one(ch, me, msgs[i].iov_base,
+			    msgs[i].iov_len, deadline, 0, &pos);
+		if (r == 0)
+			++*sent;
+		/* Do not keep the receiver asleep while we wait for room. */
+		if ((i & 63) == 63)
+			wake_receiver(ch);
+	}
+	if (*sent > 0)
+		wake_receiver(ch);
+	return r;
+}
+
+/* Step over the slot at head h, given up by its sender; free it. */
+static void
+skip(struct shmc_chan *ch, struct shmc__chan_slot *s, uint64_t h)
+{
+	struct shmc__chan_obj *obj = ch->obj;
+
+	/* Sequentially consistent: see wake_senders, called next. */
+	atomic_store_explicit(&s->state,
+	    SHMC__STATE(h + ch->capacity, SHMC__SLOT_FREE),
+	    memory_order_seq_cst);
+	atomic_fetch_add_explicit(&obj->skipped, 1, memory_order_relaxed);
+	/* Release: a rendezvous sender that sees head past t is done. */
+	atomic_store_explicit(&obj->head, h + 1, memory_order_release);
+	wake_senders(ch);
+}
+
+/*
+ * Deliver the committed message at head h: copy it out (or to scratch,
+ * then to rx->fn), then commit by freeing the slot.  Returns 0, EAGAIN if
+ * a rendezvous sender withdrew it meanwhile, EMSGSIZE, EBADMSG, or the
+ * function's error (the message then stays).
+ */
+static int
+deliver(struct shmc_chan *ch, struct shmc__chan_slot *s, uint64_t h,
+    struct rx *rx)
+{
+	struct shmc__chan_obj *obj = ch->obj;
+	struct shmc_msginfo info;
+	uint64_t st = SHMC__STATE(h, SHMC__SLOT_COMMITTED);
+	uint32_t n;
+	int r;
+
+	n = s->len;
+	if (n > ch->size)
+		return EBADMSG;
+	if (rx->fn != NULL) {
+		memcpy(rx->scratch, s->data, n);
+		info.sender = s->sender;
+		info.seq = s->seq;
+		info.pos = h;
+		SHMC__STOP("chan-recv-copied");
+		r = rx->fn(rx->arg, rx->scratch, n, &info);
+		if (r != 0)
+			return r;
+	} else {
+		if (n > rx->size)
+			return EMSGSIZE;
+		memcpy(rx->buf, s->data, n);
+		*rx->len = n;
+		SHMC__STOP("chan-recv-copied");
+	}
+	/*
+	 * Commit: free the slot for the next lap.  Sequentially consistent
+	 * (see wake_senders); a CAS because a rendezvous sender may have
+	 * withdrawn the message, and then it was never ours.
+	 */
+	if (!atomic_compare_exchange_strong_explicit(&s->state, &st,
+	    SHMC__STATE(h + ch->capacity, SHMC__SLOT_FREE),
+	    memory_order_seq_cst, memory_order_relaxed))
+		return EAGAIN;
+	/* Release: pairs with wait_taken's acquire of head. */
+	atomic_store_explicit(&obj->head, h + 1, memory_order_release);
+	wake_senders(ch);
+	return 0;
+}
+
+/*
+ * Receive one message at head: wait while the channel is empty or the
+ * head slot is being written; step over dead senders' claims; report the
+ * end of the channel.
+ */
+static int
+recv_one(struct shmc_chan *ch, struct rx *rx, const struct timespec *deadline,
+    int try)
+{
+	struct shmc__chan_obj *obj = ch->obj;
+	struct shmc__chan_slot *s;
+	uint64_t h, st;
+	uint32_t status;
+	int r, loops = 0, check = 0;
+
+	for (;;) {
+		if (++loops > LOOP_MAX)
+			return EBADMSG;
+		/* Relaxed: only we write head. */
+		h = atomic_load_explicit(&obj->head, memory_order_relaxed);
+		s = slot(ch, h);
+		/* Acquire: pairs with the sender's commit. */
+		st = atomic_load_explicit(&s->state, memory_order_acquire);
+		status = SHMC__STATE_ST(st);
+		if (SHMC__STATE_POS(st) != (uint32_t)h)
+			return EBADMSG;
+		if (status == SHMC__SLOT_COMMITTED) {
+			r = deliver(ch, s, h, rx);
+			if (r != EAGAIN)
+				return r;
+			continue;
+		}
+		if (status == SHMC__SLOT_SKIPPED) {
+			skip(ch, s, h);
+			continue;
+		}
+		if (status != SHMC__SLOT_FREE) {
+			/* Claimed: being written, unless its sender died. */
+			if (check && shmc__peer_alive(ch->seg, status) <= 0) {
+				/* Relaxed: nothing to publish but the mark. */
+				atomic_compare_exchange_strong_explicit(
+				    &s->state, &st,
+				    SHMC__STATE(h, SHMC__SLOT_SKIPPED),
+				    memory_order_relaxed,
+				    memory_order_relaxed);
+				check = 0;
+				continue;
+			}
+		} else if (try || check || loops == 1) {
+			/* Empty: has the channel ended? */
+			if (ended(ch))
+				return EPIPE;
+			if (try)
+				return EAGAIN;
+		}
+		r = receiver_wait(ch, &s->state, st, deadline);
+		if (r == ETIMEDOUT)
+			return r;
+		check = r == ETIME;
+		loops = 1;
+	}
+}
+
+static int
+recv(struct shmc_chan *ch, struct rx *rx, const struct timespec *deadline,
+    int try)
+{
+	int r;
+
+	if (ch->receiver == 0)
+		return EPERM;
+	r = shmc__deadline_valid(deadline);
+	return r != 0 ? r : recv_one(ch, rx, deadline, try);
+}
+
+int
+shmc_chan_timedrecv(struct shmc_chan *ch, void *buf, size_t size,
+    size_t *len, const struct timespec *deadline)
+{
+	struct rx rx = { buf, size, len, NULL, NULL, NULL };
+
+	return recv(ch, &rx, deadline, 0);
+}
+
+int
+shmc_chan_recv(struct shmc_chan *ch, void *buf, size_t size, size_t *len)
+{
+	return shmc_chan_timedrecv(ch, buf, size, len, NULL);
+}
+
+int
+shmc_chan_try_recv(struct shmc_chan *ch, void *buf, size_t size,
+    size_t *len)
+{
+	struct rx rx = { buf, size, len, NULL, NULL, NULL };
+
+	return recv(ch, &rx, NULL, 1);
+}
+
+/*
+ * Receive up to n messages into buf, one after the other, their lengths
+ * in lens: wait for the first, then take what is there and fits.
+ */
+int
+shmc_chan_recv_many(struct shmc_chan *ch, void *buf, size_t size,
+    size_t *lens, size_t n, size_t *got, const struct timespec *deadline)
+{
+	struct rx rx = { buf, size, NULL, NULL, NULL, NULL };
+	size_t used = 0;
+	int r = 0;
+
+	*got = 0;
+	while (*got < n) {
+		rx.buf = (unsigned char *)buf + used;
+		rx.size = size - used;
+		rx.len = &lens[*got];
+		r = recv(ch, &rx, deadline, *got > 0);
+		if (r != 0)
+			break;
+		used += lens[(*got)++];
+	}
+	/* Having something beats what stopped us. */
+	return *got > 0 ? 0 : r;
+}
+
+int
+shmc_chan_recv_with(struct shmc_chan *ch,
+    int (*fn)(void *arg, const void *msg, size_t len,
+    const struct shmc_msginfo *info), void *arg,
+    const struct timespec *deadline)
+{
+	struct rx rx = { NULL, 0, NULL, fn, arg, NULL };
+	int r;
+
+	if (ch->receiver == 0)
+		return EPERM;
+	rx.scratch = malloc(ch->size > 0 ? ch->size : 1);
+	if (rx.scratch == NULL)
+		return ENOMEM;
+	r = recv(ch, &rx, deadline, 0);
+	free(rx.scratch);
+	return r;
+}
+
+/* Write the role words of a role we just claimed. */
+static void
+set_role(struct shmc_chan *ch, uint32_t id, uint32_t role)
+{
+	struct shmc__peer *p = &ch->seg->peers[SHMC__ID_SLOT(id)];
+
+	/* Relaxed: read by scans that then check the lease. */
+	atomic_store_explicit(&p->prim[SHMC__CH_SEQ], 0, memory_order_relaxed);
+	atomic_store_explicit(&p->prim[SHMC__CH_ROLE_ID], id,
+	    memory_order_relaxed);
+	atomic_store_explicit(&p->prim[SHMC__CH_ROLE], role,
+	    memory_order_relaxed);
+}
+
+/*
+ * Become the receiver: claim a role that fork children do not inherit,
+ * and install it unless a live receiver is there (EBUSY).
+ */
+static int
+become_receiver(struct shmc_chan *ch)
+{
+	uint32_t id, rx;
+	int r, loops;
+
+	r = shmc__peer_role(ch->seg, 0, &id);
+	if (r != 0)
+		return r;
+	set_role(ch, id, SHMC__ROLE_RECEIVER);
+	for (loops = 0; loops < LOOP_MAX; loops++) {
+		/* Acquire: pairs with a predecessor's release below. */
+		rx = atomic_load_explicit(&ch->obj->receiver,
+		    memory_order_acquire);
+		if (rx != SHMC__RX_NONE && rx != SHMC__RX_GONE &&
+		    shmc__peer_alive(ch->seg, rx) > 0) {
+			shmc__peer_unrole(ch->seg, id);
+			return EBUSY;
+		}
+		/*
+		 * Acq_rel: we take over the head and slots as the last
+		 * receiver left them.
+		 */
+		if (atomic_compare_exchange_strong_explicit(&ch->obj->receiver,
+		    &rx, id, memory_order_acq_rel, memory_order_relaxed)) {
+			ch->receiver = id;
+			return 0;
+		}
+	}
+	shmc__peer_unrole(ch->seg, id);
+	return EBADMSG;
+}
+
+/* Become a sender: a role fork children share, and count the join. */
+static int
+become_sender(struct shmc_chan *ch)
+{
+	uint32_t id;
+	int r;
+
+	r = shmc__peer_role(ch->seg, 1, &id);
+	if (r != 0)
+		return r;
+	set_role(ch, id, SHMC__ROLE_SENDER);
+	/* Relaxed: a count; the role's lease is what ended() trusts. */
+	atomic_fetch_add_explicit(&ch->obj->joined, 1, memory_order_relaxed);
+	ch->sender = id;
+	return 0;
+}
+
+/* Give up the sender role and let the receiver look at the end again. */
+static void
+drop_sender(struct shmc_chan *ch)
+{
+	if (ch->sender == 0)
+		return;
+	shmc__peer_unrole(ch->seg, ch->sender);
+	ch->sender = 0;
+	/* Release: the receiver re-checks the end after this. */
+	atomic_fetch_add_explicit(&ch->obj->rx_ev, 1, memory_order_release);
+	shmc__futex_wake(&ch->obj->rx_ev, 1);
+}
+
+int
+shmc_chan_open(const char *name, int flags, const struct shmc_attr *attr,
+    struct shmc_chan **out)
+{
+	uint64_t param[SHMC__NPARAM] = { SHMC__CHAN_DEFAULT, 0, 0, 0 };
+	struct create cr = { name != NULL };
+	struct shmc_chan *ch;
+	int r;
+
+	if (attr != NULL) {
+		if (attr->size != 0)
+			param[0] = attr->size;
+		param[1] = attr->capacity;
+		param[2] = attr->senders;
+		if (param[0] > SHMC__CHAN_MAXSIZE ||
+		    param[1] > SHMC__CHAN_MAXCAP ||
+		    param[2] > SHMC__PEERS_MAX)
+			return EINVAL;
+	}
+	ch = calloc(1, sizeof(*ch));
+	if (ch == NULL)
+		return ENOMEM;
+	r = shmc__seg_open(name, flags & ~(SHMC_SENDER | SHMC_RECEIVER), attr,
+	    &chan_kind, param, &cr, &ch->seg, &ch->tick_ms);
+	if (r != 0) {
+		free(ch);
+		return r;
+	}
+	/* The header's parameters, validated on open, not the object's. */
+	ch->obj = ch->seg->obj;
+	ch->size = (uint32_t)ch->seg->hdr.param[0];
+	ch->rendezvous = ch->seg->hdr.param[1] == 0;
+	ch->capacity = ch->rendezvous ? 1 : (uint32_t)ch->seg->hdr.param[1];
+	ch->stride = stride_of(ch->size);
+	if (flags & SHMC_RECEIVER)
+		r = become_receiver(ch);
+	if (r == 0 && (flags & SHMC_SENDER))
+		r = become_sender(ch);
+	if (r != 0) {
+		(void)shmc_chan_close(ch);
+		return r;
+	}
+	*out = ch;
+	return 0;
+}
+
+int
+shmc_chan_close(struct shmc_chan *ch)
+{
+	uint32_t id;
+
+	if (ch == NULL)
+		return 0;
+	drop_sender(ch);
+	if (ch->receiver != 0) {
+		id = ch->receiver;
+		/* Release: our receiving is over before anyone sees GONE. */
+		atomic_compare_exchange_strong_explicit(&ch->obj->receiver,
+		    &id, SHMC__RX_GONE, memory_order_release,
+		    memory_order_relaxed);
+		shmc__peer_unrole(ch->seg, ch->receiver);
+		/* Release: blocked senders re-check and get EPIPE. */
+		atomic_fetch_add_explicit(&ch->obj->tx_ev, 1,
+		    memory_order_release);
+		shmc__futex_wake(&ch->obj->tx_ev, INT_MAX);
+	}
+	shmc__seg_close(ch->seg);
+	free(ch);
+	return 0;
+}
+
+int
+shmc_chan_unlink(const char *name)
+{
+	return shmc__seg_unlink(name, &chan_kind);
+}
+
+/*
+ * No new senders: release the creator's hold, and give up this handle's
+ * own sender role (fork children keep theirs), as Rust's drop(tx).
+ */
+int
+shmc_chan_shutdown(struct shmc_chan *ch)
+{
+	/* Release: the receiver re-checks the end after drop_sender's wake. */
+	atomic_store_explicit(&ch->obj->hold, 0, memory_order_release);
+	drop_sender(ch);
+	atomic_fetch_add_explicit(&ch->obj->rx_ev, 1, memory_order_release);
+	shmc__futex_wake(&ch->obj->rx_ev, 1);
+	return 0;
+}
+
+int
+shmc_chan_stat(struct shmc_chan *ch, struct shmc_chan_stat *st)
+{
+	struct shmc__chan_obj *obj = ch->obj;
+	uint64_t head, tail;
+	uint32_t rx;
+
+	memset(st, 0, sizeof(*st));
+	/* Relaxed: a snapshot for display. */
+	head = atomic_load_explicit(&obj->head, memory_order_relaxed);
+	tail = atomic_load_explicit(&obj->tail, memory_order_relaxed);
+	st->sent = tail;
+	st->received = head;
+	st->skipped = atomic_load_explicit(&obj->skipped,
+	    memory_order_relaxed);
+	st->capacity = ch->rendezvous ? 0 : ch->capacity;
+	st->size = ch->size;
+	st->depth = tail > head && tail - head <= ch->capacity ?
+	    (unsigned int)(tail - head) : 0;
+	st->senders = live_senders(ch, UINT_MAX);
+	st->expected = (unsigned int)ch->seg->hdr.param[2];
+	st->joined = atomic_load_explicit(&obj->joined, memory_order_relaxed);
+	rx = atomic_load_explicit(&obj->receiver, memory_order_relaxed);
+	st->receiver = rx == SHMC__RX_NONE ? 0 : rx == SHMC__RX_GONE ? -1 :
+	    shmc__peer_alive(ch->seg, rx) > 0 ? 1 : -1;
+	st->held = atomic_load_explicit(&obj->hold, memory_order_relaxed) != 0;
+	return 0;
+}
