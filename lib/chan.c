@@ -72,6 +72,9 @@
 /* Retries of a loop that only a scribbling peer can make go round. */
 #define LOOP_MAX        100000
 
+/* This thread's sends since it last checked the receiver's lease. */
+static __thread unsigned int sends;
+
 /* What recv does with a message: copy it out, or hand it to a function. */
 struct rx {
 	void *buf;
@@ -222,7 +225,7 @@ ended(struct shmc_chan *ch)
 	/* Relaxed: hints; the sender leases decide. */
 	if (atomic_load_explicit(&obj->hold, memory_order_relaxed) ||
 	    atomic_load_explicit(&obj->joined, memory_order_relaxed) <
-	    obj->expected)
+	    ch->seg->hdr.param[2])
 		return 0;
 	return live_senders(ch, 1) == 0;
 }
@@ -242,22 +245,28 @@ pos_changed(const void *arg)
 	    ps->seen;
 }
 
+/* Spin while *word == seen; 1 if it moved within the spin budget. */
+static int
+spin_pos(_Atomic uint64_t *word, uint64_t seen)
+{
+	struct pos_seen ps = { word, seen };
+
+	return shmc__spin(pos_changed, &ps);
+}
+
 /*
- * Wait, as a sender, until *word (a slot state or head) moves from seen,
- * the deadline passes (ETIMEDOUT) or a tick goes by (ETIME).  Spins first;
- * then sleeps on tx_ev, counted in tx_sleep.
+ * Sleep, as a sender, until *word (a slot state or head) moves from seen,
+ * the deadline passes (ETIMEDOUT) or a tick goes by (ETIME), counted in
+ * tx_sleep and sleeping on tx_ev.
  */
 static int
-sender_wait(struct shmc_chan *ch, _Atomic uint64_t *word, uint64_t seen,
+sender_sleep(struct shmc_chan *ch, _Atomic uint64_t *word, uint64_t seen,
     const struct timespec *deadline)
 {
 	struct shmc__chan_obj *obj = ch->obj;
-	struct pos_seen ps = { word, seen };
 	uint32_t v;
 	int r;
 
-	if (shmc__spin(pos_changed, &ps))
-		return 0;
 	v = atomic_load_explicit(&obj->tx_ev, memory_order_acquire);
 	/* Sequentially consistent: see wake_senders. */
 	atomic_fetch_add_explicit(&obj->tx_sleep, 1, memory_order_seq_cst);
@@ -269,18 +278,25 @@ sender_wait(struct shmc_chan *ch, _Atomic uint64_t *word, uint64_t seen,
 	return r;
 }
 
-/* The receiver's counterpart of sender_wait, on rx_ev and rx_sleep. */
+/* A sender's wait: spin, then sleep. */
 static int
-receiver_wait(struct shmc_chan *ch, _Atomic uint64_t *word, uint64_t seen,
+sender_wait(struct shmc_chan *ch, _Atomic uint64_t *word, uint64_t seen,
+    const struct timespec *deadline)
+{
+	if (spin_pos(word, seen))
+		return 0;
+	return sender_sleep(ch, word, seen, deadline);
+}
+
+/* The receiver's counterpart of sender_sleep, on rx_ev and rx_sleep. */
+static int
+receiver_sleep(struct shmc_chan *ch, _Atomic uint64_t *word, uint64_t seen,
     const struct timespec *deadline)
 {
 	struct shmc__chan_obj *obj = ch->obj;
-	struct pos_seen ps = { word, seen };
 	uint32_t v;
 	int r;
 
-	if (shmc__spin(pos_changed, &ps))
-		return 0;
 	v = atomic_load_explicit(&obj->rx_ev, memory_order_acquire);
 	/* Sequentially consistent: see wake_receiver. */
 	atomic_store_explicit(&obj->rx_sleep, 1, memory_order_seq_cst);
@@ -306,8 +322,8 @@ send_one(struct shmc_chan *ch, uint32_t me, const void *msg, size_t len,
 	uint32_t seq;
 	int r, loops = 0, check = 0;
 
-	if (++ch->sends >= CHECK_EVERY) {
-		ch->sends = 0;
+	if (++sends >= CHECK_EVERY) {
+		sends = 0;
 		check = 1;
 	}
 	for (;;) {
@@ -408,7 +424,7 @@ wait_taken(struct shmc_chan *ch, uint64_t t, const struct timespec *deadline)
 }
 
 static int
-send(struct shmc_chan *ch, const void *msg, size_t len,
+chan_send(struct shmc_chan *ch, const void *msg, size_t len,
     const struct timespec *deadline, int try)
 {
 	uint64_t pos;
@@ -435,20 +451,20 @@ send(struct shmc_chan *ch, const void *msg, size_t len,
 int
 shmc_chan_send(struct shmc_chan *ch, const void *msg, size_t len)
 {
-	return send(ch, msg, len, NULL, 0);
+	return chan_send(ch, msg, len, NULL, 0);
 }
 
 int
 shmc_chan_try_send(struct shmc_chan *ch, const void *msg, size_t len)
 {
-	return send(ch, msg, len, NULL, 1);
+	return chan_send(ch, msg, len, NULL, 1);
 }
 
 int
 shmc_chan_timedsend(struct shmc_chan *ch, const void *msg, size_t len,
     const struct timespec *deadline)
 {
-	return send(ch, msg, len, deadline, 0);
+	return chan_send(ch, msg, len, deadline, 0);
 }
 
 /*
@@ -469,7 +485,7 @@ shmc_chan_send_many(struct shmc_chan *ch, const struct iovec *msgs,
 		return EPERM;
 	if (ch->rendezvous) {
 		for (i = 0; i < n; i++) {
-			r = send(ch, msgs[i].iov_base, msgs[i].iov_len,
+			r = chan_send(ch, msgs[i].iov_base, msgs[i].iov_len,
 			    deadline, 0);
 			if (r != 0)
 				return r;
@@ -613,14 +629,14 @@ recv_one(struct shmc_chan *ch, struct rx *rx, const struct timespec *deadline,
 				check = 0;
 				continue;
 			}
-		} else if (try || check || loops == 1) {
-			/* Empty: has the channel ended? */
-			if (ended(ch))
-				return EPIPE;
-			if (try)
-				return EAGAIN;
-		}
-		r = receiver_wait(ch, &s->state, st, deadline);
+		} else if (try)
+			return ended(ch) ? EPIPE : EAGAIN;
+		if (spin_pos(&s->state, st))
+			continue;
+		/* Empty, and about to sleep: has the channel ended? */
+		if (status == SHMC__SLOT_FREE && ended(ch))
+			return EPIPE;
+		r = receiver_sleep(ch, &s->state, st, deadline);
 		if (r == ETIMEDOUT)
 			return r;
 		check = r == ETIME;
@@ -628,13 +644,23 @@ recv_one(struct shmc_chan *ch, struct rx *rx, const struct timespec *deadline,
 	}
 }
 
+/*
+ * Is this handle the receiver?  A fork child's copy of the receiver's
+ * handle is not: the role does not pass to children (peer.c).
+ */
 static int
-recv(struct shmc_chan *ch, struct rx *rx, const struct timespec *deadline,
+is_receiver(const struct shmc_chan *ch)
+{
+	return ch->receiver != 0 && ch->rx_forks == shmc__forks;
+}
+
+static int
+chan_recv(struct shmc_chan *ch, struct rx *rx, const struct timespec *deadline,
     int try)
 {
 	int r;
 
-	if (ch->receiver == 0)
+	if (!is_receiver(ch))
 		return EPERM;
 	r = shmc__deadline_valid(deadline);
 	return r != 0 ? r : recv_one(ch, rx, deadline, try);
@@ -646,7 +672,7 @@ shmc_chan_timedrecv(struct shmc_chan *ch, void *buf, size_t size,
 {
 	struct rx rx = { buf, size, len, NULL, NULL, NULL };
 
-	return recv(ch, &rx, deadline, 0);
+	return chan_recv(ch, &rx, deadline, 0);
 }
 
 int
@@ -661,7 +687,7 @@ shmc_chan_try_recv(struct shmc_chan *ch, void *buf, size_t size,
 {
 	struct rx rx = { buf, size, len, NULL, NULL, NULL };
 
-	return recv(ch, &rx, NULL, 1);
+	return chan_recv(ch, &rx, NULL, 1);
 }
 
 /*
@@ -681,7 +707,7 @@ shmc_chan_recv_many(struct shmc_chan *ch, void *buf, size_t size,
 		rx.buf = (unsigned char *)buf + used;
 		rx.size = size - used;
 		rx.len = &lens[*got];
-		r = recv(ch, &rx, deadline, *got > 0);
+		r = chan_recv(ch, &rx, deadline, *got > 0);
 		if (r != 0)
 			break;
 		used += lens[(*got)++];
@@ -699,12 +725,12 @@ shmc_chan_recv_with(struct shmc_chan *ch,
 	struct rx rx = { NULL, 0, NULL, fn, arg, NULL };
 	int r;
 
-	if (ch->receiver == 0)
+	if (!is_receiver(ch))
 		return EPERM;
 	rx.scratch = malloc(ch->size > 0 ? ch->size : 1);
 	if (rx.scratch == NULL)
 		return ENOMEM;
-	r = recv(ch, &rx, deadline, 0);
+	r = chan_recv(ch, &rx, deadline, 0);
 	free(rx.scratch);
 	return r;
 }
@@ -753,6 +779,7 @@ become_receiver(struct shmc_chan *ch)
 		if (atomic_compare_exchange_strong_explicit(&ch->obj->receiver,
 		    &rx, id, memory_order_acq_rel, memory_order_relaxed)) {
 			ch->receiver = id;
+			ch->rx_forks = shmc__forks;
 			return 0;
 		}
 	}
@@ -844,7 +871,7 @@ shmc_chan_close(struct shmc_chan *ch)
 	if (ch == NULL)
 		return 0;
 	drop_sender(ch);
-	if (ch->receiver != 0) {
+	if (is_receiver(ch)) {
 		id = ch->receiver;
 		/* Release: our receiving is over before anyone sees GONE. */
 		atomic_compare_exchange_strong_explicit(&ch->obj->receiver,

@@ -116,8 +116,7 @@ struct shmc_chan {
 	size_t stride;                  /* bytes from one slot to the next */
 	uint32_t sender;                /* our sender role's ID, or 0 */
 	uint32_t receiver;              /* our receiver role's ID, or 0 */
-	unsigned int sends;             /* sends since we last checked the
-					   receiver's lease */
+	unsigned int rx_forks;          /* shmc__forks when we became it */
 };
 
 #endif /* SHMC_CHAN_H */

@@ -89,6 +89,8 @@ static __thread unsigned int tls_next;
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct shmc__seg *reg_head;
 
+unsigned int shmc__forks;
+
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static pthread_key_t exit_key;
 static int once_err;
@@ -236,15 +238,20 @@ claim(struct shmc__seg *seg, int fd, uint32_t *id)
 	return EUSERS;
 }
 
-/* Detach: mark the slot free, then drop the lease with the descriptor. */
+/*
+ * Detach: mark the slot free, then drop our reference to the lease with
+ * the descriptor.  A shared role may live on in fork children, so its slot
+ * is not marked free.
+ */
 static void
 release(struct shmc__seg *seg, struct shmc__att *att)
 {
 	struct shmc__peer *p = &seg->peers[SHMC__ID_SLOT(att->id)];
 
 	/* Release: a hint for claimers; liveness ends with close below. */
-	atomic_store_explicit(&p->state, SHMC__PEER_FREE,
-	    memory_order_release);
+	if (att->kind != ATT_SHARED)
+		atomic_store_explicit(&p->state, SHMC__PEER_FREE,
+		    memory_order_release);
 	close(att->fd);
 	free(att);
 }
@@ -337,6 +344,7 @@ fork_child(void)
 	pthread_mutex_init(&reg_lock, NULL);
 	memset(shmc__tls, 0, sizeof(shmc__tls));
 	info_pid = 0;
+	shmc__forks++;
 	for (seg = reg_head; seg != NULL; seg = seg->next) {
 		pthread_mutex_init(&seg->lock, NULL);
 		kept = NULL;

@@ -94,6 +94,9 @@ struct shmc__tls_ent {
 extern __thread struct shmc__tls_ent shmc__tls[SHMC__TLS_N]
     __attribute__((tls_model("initial-exec")));
 
+/* Forks this process has been through as the child (see fork_child). */
+extern unsigned int shmc__forks;
+
 int shmc__peer_register(struct shmc__seg *seg, struct shmc__seg **use);
 int shmc__peer_unregister(struct shmc__seg *seg);
 int shmc__peer_attach(struct shmc__seg *seg, uint32_t *id);
