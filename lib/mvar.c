@@ -359,7 +359,15 @@ recover(struct shmc_mvar *mv, uint32_t me)
 	uint32_t resv = ld(&obj->resv);
 
 	if (resv != 0 && resv != me && shmc__peer_alive(mv->seg, resv) <= 0) {
-		if (ld(&obj->resv_kind) == SHMC__RESV_HOLD)
+		/*
+		 * Only the held value, still in the box, was restored: a
+		 * holder may die after its commit emptied the box or replaced
+		 * the value and before it cleared its reservation.  The kind
+		 * records the state it held (see attempt), which any commit
+		 * changes.
+		 */
+		if (ld(&obj->resv_kind) == (SHMC__RESV_HOLD |
+		    SHMC__HELD(ld(&obj->state))))
 			st(&obj->restored, 1);
 		st(&obj->resv, 0);
 	}
@@ -420,6 +428,7 @@ commit_value(struct shmc_mvar *mv, const void *in, size_t len,
 	    memory_order_release);
 	st(&obj->puts, ld(&obj->puts) + 1);
 	st(&obj->resv, 0);
+	st(&obj->restored, 0);
 }
 
 /*
@@ -433,6 +442,7 @@ copy_out(struct shmc_mvar *mv, uint32_t idx, struct op *op)
 
 	if (n > mv->max)
 		return EBADMSG;
+	*op->outlen = n;
 	if (n > op->outsize)
 		return EMSGSIZE;
 	if (n > 0)
@@ -456,7 +466,7 @@ attempt(struct shmc_mvar *mv, uint32_t me, struct op *op)
 	s = ld(&obj->state);
 	cur = s & SHMC__MVAR_CUR;
 	resv = ld(&obj->resv);
-	kind = ld(&obj->resv_kind);
+	kind = ld(&obj->resv_kind) & 0xff;
 	switch (op->kind) {
 	case OP_READ:
 		k = ld(&p->prim[SHMC__MV_KIND]);
@@ -513,7 +523,7 @@ attempt(struct shmc_mvar *mv, uint32_t me, struct op *op)
 		break;
 	default:
 		st(&obj->resv, me);
-		st(&obj->resv_kind, SHMC__RESV_HOLD);
+		st(&obj->resv_kind, SHMC__RESV_HOLD | SHMC__HELD(s));
 		break;
 	}
 	settle(mv);
@@ -531,7 +541,8 @@ give_back(struct shmc_mvar *mv, uint32_t me)
 	struct shmc__peer *p = peer(mv, me);
 	uint32_t k;
 
-	if (ld(&obj->resv) == me && ld(&obj->resv_kind) != SHMC__RESV_HOLD) {
+	if (ld(&obj->resv) == me &&
+	    (ld(&obj->resv_kind) & 0xff) != SHMC__RESV_HOLD) {
 		st(&obj->resv, 0);
 		settle(mv);
 	}
@@ -605,7 +616,7 @@ run(struct shmc_mvar *mv, struct op *op, const struct timespec *deadline,
 			r = attempt(mv, me, op);
 			if (r != EAGAIN)
 				break;
-			if (mv->seg->anon && shmc__peer_alone(mv->seg, me)) {
+			if (mv->seg->anon && shmc__peer_alone(mv->seg)) {
 				r = EDEADLK;
 				break;
 			}
@@ -672,7 +683,8 @@ end_hold(struct shmc_mvar *mv, int take, int restored)
 	(void)shmc__peer_self(mv->seg, &me);
 	if (mv_lock(mv, me, NULL) != 0)
 		return;
-	if (ld(&obj->resv) == me && ld(&obj->resv_kind) == SHMC__RESV_HOLD) {
+	if (ld(&obj->resv) == me &&
+	    (ld(&obj->resv_kind) & 0xff) == SHMC__RESV_HOLD) {
 		if (take)
 			/* Release: the commit; see commit_value. */
 			atomic_store_explicit(&obj->state,
@@ -930,8 +942,10 @@ shmc_mvar_timedmodify(struct shmc_mvar *mv,
 			op.in = new_value;
 			op.inlen = newlen;
 			rc = run(mv, &op, NULL, 0);
-			if (rc != 0)
+			if (rc != 0) {
+				end_hold(mv, 0, r == EOWNERDEAD);
 				r = rc;
+			}
 		}
 	}
 	free(old);

@@ -23,11 +23,14 @@
  * resv_kind: what the reservation in resv means.  TAKE: the value was
  * handed to that queued taker; PUT: the empty box was handed to that
  * queued putter; HOLD: that participant is running a take_with or modify
- * callback on the value, which stays in the box until it commits.
+ * callback on the value, which stays in the box until it commits.  A HOLD
+ * also records, in bits 8-15, the state word it held (SHMC__HELD), so
+ * that recovery can tell whether a dead holder had committed.
  */
 #define SHMC__RESV_TAKE         1
 #define SHMC__RESV_PUT          2
 #define SHMC__RESV_HOLD         3
+#define SHMC__HELD(state)       (((state) & 0xffU) << 8)
 
 /*
  * Per-participant queue state, in the words the participant table keeps

@@ -555,22 +555,37 @@ shmc__peer_waiting(struct shmc__seg *seg, uint32_t id, uint32_t what,
 	atomic_store_explicit(&p->wait_what, what, memory_order_release);
 }
 
+/* Is slot s one of this process's own participants on seg? */
+static int
+ours(struct shmc__seg *seg, uint32_t s)
+{
+	struct shmc__att *att;
+	int found = 0;
+
+	pthread_mutex_lock(&seg->lock);
+	for (att = seg->atts; att != NULL && !found; att = att->next)
+		found = SHMC__ID_SLOT(att->id) == s;
+	pthread_mutex_unlock(&seg->lock);
+	return found;
+}
+
 /*
- * Is me the only live participant of seg, in a process that has only one
- * thread?  Then nobody can ever change the state that me waits for, if
+ * Is this process, with only one thread, the only live participant of
+ * seg?  Then nobody can ever change the state its thread waits for, if
  * seg is anonymous: other processes reach an anonymous object only by
- * being forked from a participant, and a fork child is a participant from
- * the moment fork returns.  Slots marked free are skipped: on an anonymous
- * object a slot is claimed and marked before anyone can use it.
+ * being forked from one that holds it, and both hold a participant from
+ * the moment fork returns (the opener's holder role, see shm.c, and the
+ * child's pre-claimed slot).  Slots marked free are skipped: on an
+ * anonymous object a slot is claimed and marked before anyone can use it.
  */
 int
-shmc__peer_alone(const struct shmc__seg *seg, uint32_t me)
+shmc__peer_alone(struct shmc__seg *seg)
 {
 	const struct shmc__peer *p;
 	uint32_t i, gen;
 
 	for (i = 0; i < seg->hdr.npeers; i++) {
-		if (i == SHMC__ID_SLOT(me))
+		if (ours(seg, i))
 			continue;
 		p = &seg->peers[i];
 		/* Relaxed: hints; shmc__peer_alive decides. */

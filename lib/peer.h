@@ -101,7 +101,7 @@ int shmc__peer_register(struct shmc__seg *seg, struct shmc__seg **use);
 int shmc__peer_unregister(struct shmc__seg *seg);
 int shmc__peer_attach(struct shmc__seg *seg, uint32_t *id);
 int shmc__peer_alive(const struct shmc__seg *seg, uint32_t id);
-int shmc__peer_alone(const struct shmc__seg *seg, uint32_t me);
+int shmc__peer_alone(struct shmc__seg *seg);
 int shmc__peer_role(struct shmc__seg *seg, int shared, uint32_t *id);
 void shmc__peer_unrole(struct shmc__seg *seg, uint32_t id);
 void shmc__peer_waiting(struct shmc__seg *seg, uint32_t id, uint32_t what,

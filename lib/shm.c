@@ -416,6 +416,7 @@ shmc__seg_open(const char *name, int flags, const struct shmc_attr *attr,
 	const char *canon = "";
 	char path[PATH_MAX];
 	unsigned int mode, npeers;
+	uint32_t holder;
 	int r, tries;
 
 	if (attr == NULL)
@@ -467,6 +468,16 @@ shmc__seg_open(const char *name, int flags, const struct shmc_attr *attr,
 		free(seg);
 		if (r != 0)
 			return r;
+	}
+	/*
+	 * An anonymous object's creator holds a participant for as long as
+	 * it has the object open, whether or not any of its threads has used
+	 * it yet: a fork child waiting on the object must not take itself
+	 * for the last one alive (see shmc__peer_alone).
+	 */
+	if (use->anon && (r = shmc__peer_role(use, 0, &holder)) != 0) {
+		shmc__seg_close(use);
+		return r;
 	}
 	*out = use;
 	*tick_ms = shmc__tick_ms(attr->tick_ms);
