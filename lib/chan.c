@@ -133,7 +133,7 @@ obj_init(void *o, const uint64_t *param, const void *arg)
 	}
 }
 
-static const struct shmc__kind chan_kind = {
+const struct shmc__kind shmc__chan_kind = {
 	SHMC__KIND_CHAN, obj_size, obj_init
 };
 
@@ -840,7 +840,7 @@ shmc_chan_open(const char *name, int flags, const struct shmc_attr *attr,
 	if (ch == NULL)
 		return ENOMEM;
 	r = shmc__seg_open(name, flags & ~(SHMC_SENDER | SHMC_RECEIVER), attr,
-	    &chan_kind, param, &cr, &ch->seg, &ch->tick_ms);
+	    &shmc__chan_kind, param, &cr, &ch->seg, &ch->tick_ms);
 	if (r != 0) {
 		free(ch);
 		return r;
@@ -891,7 +891,7 @@ shmc_chan_close(struct shmc_chan *ch)
 int
 shmc_chan_unlink(const char *name)
 {
-	return shmc__seg_unlink(name, &chan_kind);
+	return shmc__seg_unlink(name, &shmc__chan_kind);
 }
 
 /*
@@ -909,13 +909,24 @@ shmc_chan_shutdown(struct shmc_chan *ch)
 	return 0;
 }
 
-int
-shmc_chan_stat(struct shmc_chan *ch, struct shmc_chan_stat *st)
+/*
+ * The figures of the channel in seg, for shmc_chan_stat and for
+ * inspection (a segment peeked at read-only).  A snapshot: nothing is
+ * changed and nothing waits.
+ */
+void
+shmc__chan_stat(struct shmc__seg *seg, struct shmc_chan_stat *st)
 {
-	struct shmc__chan_obj *obj = ch->obj;
+	struct shmc_chan ch;
+	struct shmc__chan_obj *obj = seg->obj;
 	uint64_t head, tail;
 	uint32_t rx;
 
+	memset(&ch, 0, sizeof(ch));
+	ch.seg = seg;
+	ch.obj = obj;
+	ch.rendezvous = seg->hdr.param[1] == 0;
+	ch.capacity = ch.rendezvous ? 1 : (uint32_t)seg->hdr.param[1];
 	memset(st, 0, sizeof(*st));
 	/* Relaxed: a snapshot for display. */
 	head = atomic_load_explicit(&obj->head, memory_order_relaxed);
@@ -924,16 +935,22 @@ shmc_chan_stat(struct shmc_chan *ch, struct shmc_chan_stat *st)
 	st->received = head;
 	st->skipped = atomic_load_explicit(&obj->skipped,
 	    memory_order_relaxed);
-	st->capacity = ch->rendezvous ? 0 : ch->capacity;
-	st->size = ch->size;
-	st->depth = tail > head && tail - head <= ch->capacity ?
+	st->capacity = ch.rendezvous ? 0 : ch.capacity;
+	st->size = (unsigned int)seg->hdr.param[0];
+	st->depth = tail > head && tail - head <= ch.capacity ?
 	    (unsigned int)(tail - head) : 0;
-	st->senders = live_senders(ch, UINT_MAX);
-	st->expected = (unsigned int)ch->seg->hdr.param[2];
+	st->senders = live_senders(&ch, UINT_MAX);
+	st->expected = (unsigned int)seg->hdr.param[2];
 	st->joined = atomic_load_explicit(&obj->joined, memory_order_relaxed);
 	rx = atomic_load_explicit(&obj->receiver, memory_order_relaxed);
 	st->receiver = rx == SHMC__RX_NONE ? 0 : rx == SHMC__RX_GONE ? -1 :
-	    shmc__peer_alive(ch->seg, rx) > 0 ? 1 : -1;
+	    shmc__peer_alive(seg, rx) > 0 ? 1 : -1;
 	st->held = atomic_load_explicit(&obj->hold, memory_order_relaxed) != 0;
+}
+
+int
+shmc_chan_stat(struct shmc_chan *ch, struct shmc_chan_stat *st)
+{
+	shmc__chan_stat(ch->seg, st);
 	return 0;
 }

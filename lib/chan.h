@@ -119,4 +119,6 @@ struct shmc_chan {
 	unsigned int rx_forks;          /* shmc__forks when we became it */
 };
 
+void shmc__chan_stat(struct shmc__seg *seg, struct shmc_chan_stat *st);
+
 #endif /* SHMC_CHAN_H */

@@ -59,7 +59,7 @@ obj_init(void *obj, const uint64_t *param, const void *arg)
 	memset(obj, 0, sizeof(struct shmc__cond_obj));
 }
 
-static const struct shmc__kind cond_kind = {
+const struct shmc__kind shmc__cond_kind = {
 	SHMC__KIND_COND, obj_size, obj_init
 };
 
@@ -74,8 +74,8 @@ shmc_cond_open(const char *name, int flags, const struct shmc_attr *attr,
 	c = malloc(sizeof(*c));
 	if (c == NULL)
 		return ENOMEM;
-	r = shmc__seg_open(name, flags, attr, &cond_kind, param, NULL, &c->seg,
-	    &c->tick_ms);
+	r = shmc__seg_open(name, flags, attr, &shmc__cond_kind, param, NULL,
+	    &c->seg, &c->tick_ms);
 	if (r != 0) {
 		free(c);
 		return r;
@@ -98,7 +98,7 @@ shmc_cond_close(struct shmc_cond *c)
 int
 shmc_cond_unlink(const char *name)
 {
-	return shmc__seg_unlink(name, &cond_kind);
+	return shmc__seg_unlink(name, &shmc__cond_kind);
 }
 
 /*

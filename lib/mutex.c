@@ -66,7 +66,7 @@ obj_init(void *obj, const uint64_t *param, const void *arg)
 	memset(obj, 0, sizeof(struct shmc__mutex_obj));
 }
 
-static const struct shmc__kind mutex_kind = {
+const struct shmc__kind shmc__mutex_kind = {
 	SHMC__KIND_MUTEX, obj_size, obj_init
 };
 
@@ -81,8 +81,8 @@ shmc_mutex_open(const char *name, int flags, const struct shmc_attr *attr,
 	m = malloc(sizeof(*m));
 	if (m == NULL)
 		return ENOMEM;
-	r = shmc__seg_open(name, flags, attr, &mutex_kind, param, NULL, &m->seg,
-	    &m->tick_ms);
+	r = shmc__seg_open(name, flags, attr, &shmc__mutex_kind, param, NULL,
+	    &m->seg, &m->tick_ms);
 	if (r != 0) {
 		free(m);
 		return r;
@@ -105,7 +105,7 @@ shmc_mutex_close(struct shmc_mutex *m)
 int
 shmc_mutex_unlink(const char *name)
 {
-	return shmc__seg_unlink(name, &mutex_kind);
+	return shmc__seg_unlink(name, &shmc__mutex_kind);
 }
 
 /*

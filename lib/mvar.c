@@ -145,7 +145,7 @@ obj_init(void *o, const uint64_t *param, const void *arg)
 	}
 }
 
-static const struct shmc__kind mvar_kind = {
+const struct shmc__kind shmc__mvar_kind = {
 	SHMC__KIND_MVAR, obj_size, obj_init
 };
 
@@ -717,7 +717,7 @@ open_common(const char *name, int flags, const struct shmc_attr *attr,
 	mv = malloc(sizeof(*mv));
 	if (mv == NULL)
 		return ENOMEM;
-	r = shmc__seg_open(name, flags, attr, &mvar_kind, param, first,
+	r = shmc__seg_open(name, flags, attr, &shmc__mvar_kind, param, first,
 	    &mv->seg, &mv->tick_ms);
 	if (r != 0) {
 		free(mv);
@@ -761,7 +761,7 @@ shmc_mvar_close(struct shmc_mvar *mv)
 int
 shmc_mvar_unlink(const char *name)
 {
-	return shmc__seg_unlink(name, &mvar_kind);
+	return shmc__seg_unlink(name, &shmc__mvar_kind);
 }
 
 static int

@@ -38,6 +38,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -533,5 +534,180 @@ shmc__seg_unlink(const char *name, const struct shmc__kind *kind)
 		return ENOENT;
 	if (unlink(path) < 0)
 		return errno;
+	return 0;
+}
+
+/* The kind a header names, or NULL if it names none. */
+static const struct shmc__kind *
+kind_of(uint32_t kind)
+{
+	static const struct shmc__kind *const kinds[] = {
+		NULL, &shmc__mutex_kind, &shmc__cond_kind, &shmc__mvar_kind,
+		&shmc__chan_kind
+	};
+
+	return kind < SHMC__ARRAY_SIZE(kinds) ? kinds[kind] : NULL;
+}
+
+/*
+ * Open the object name for looking only: read-only, never attached, never
+ * waited on, validated against the kind its own header names, and mapped
+ * without write access.  *st gets the file's status even when the object
+ * is refused, so that a listing can still show who owns a foreign file.
+ * The segment is not registered; shmc__seg_unpeek releases it.
+ */
+int
+shmc__seg_peek(const char *name, struct shmc__seg *seg, struct stat *st)
+{
+	const struct shmc__kind *kind;
+	const char *canon;
+	char path[PATH_MAX];
+	void *base;
+	ssize_t n;
+	int fd, r;
+
+	memset(seg, 0, sizeof(*seg));
+	memset(st, 0, sizeof(*st));
+	r = shmc__name_check(name, &canon);
+	if (r == 0)
+		r = name_path(canon, path, sizeof(path));
+	if (r != 0)
+		return r;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+	    O_CLOEXEC);
+	if (fd < 0)
+		return errno == EISDIR || errno == ENXIO ? EMEDIUMTYPE : errno;
+	if (fstat(fd, st) < 0) {
+		r = errno;
+		close(fd);
+		return r;
+	}
+	do
+		n = pread(fd, &seg->hdr, sizeof(seg->hdr), 0);
+	while (n < 0 && errno == EINTR);
+	kind = kind_of(n == sizeof(seg->hdr) ? seg->hdr.kind : 0);
+	if (kind == NULL)
+		kind = &shmc__mutex_kind;       /* fd_check says what is wrong */
+	r = fd_check(fd, SHMC_ANYOWNER, kind, &seg->hdr, st);
+	if (r != 0) {
+		close(fd);
+		return r;
+	}
+	base = mmap(NULL, seg->hdr.total_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (base == MAP_FAILED) {
+		r = errno;
+		close(fd);
+		return r;
+	}
+	seg->fd = fd;
+	seg->base = base;
+	seg->size = seg->hdr.total_size;
+	seg->peers = (struct shmc__peer *)(seg->base + seg->hdr.peer_off);
+	seg->obj = seg->base + seg->hdr.obj_off;
+	snprintf(seg->name, sizeof(seg->name), "%s", canon);
+	return 0;
+}
+
+void
+shmc__seg_unpeek(struct shmc__seg *seg)
+{
+	if (seg->base != NULL)
+		munmap(seg->base, seg->size);
+	if (seg->base != NULL)
+		close(seg->fd);
+	seg->base = NULL;
+}
+
+/*
+ * Remove the name of any object in our namespace, of any kind and even if
+ * it is damaged or foreign.  With stale, only if nobody is attached: we
+ * take the lease bytes of every possible participant slot first, which
+ * fails if any is held (EBUSY) and keeps anyone from attaching until the
+ * name is gone.  That needs no trust in the header.
+ */
+int
+shmc__seg_remove(const char *name, int stale)
+{
+	struct flock fl;
+	const char *canon;
+	char path[PATH_MAX];
+	int fd, r = 0;
+
+	r = shmc__name_check(name, &canon);
+	if (r == 0)
+		r = name_path(canon, path, sizeof(path));
+	if (r != 0)
+		return r;
+	if (!stale)
+		return unlink(path) < 0 ? errno : 0;
+	fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+	    O_CLOEXEC);
+	if (fd < 0)
+		return errno == EISDIR || errno == ENXIO ? EMEDIUMTYPE : errno;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = 0;
+	fl.l_len = SHMC__PEERS_MAX;
+	if (fcntl(fd, F_OFD_SETLK, &fl) < 0)
+		r = errno == EAGAIN || errno == EACCES ? EBUSY : errno;
+	else if (unlink(path) < 0)
+		r = errno;
+	close(fd);
+	return r;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The names of every file in our namespace (shmconc.*), sorted, whatever
+ * they hold, in a malloc'd array of malloc'd strings.
+ */
+int
+shmc__seg_list(char ***names, size_t *n)
+{
+	struct dirent *e;
+	char **v = NULL, **nv;
+	size_t len = 0, cap = 0, plen = strlen(SHM_PREFIX);
+	DIR *d;
+	int r = 0;
+
+	d = opendir(shm_dir());
+	if (d == NULL)
+		return errno;
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, SHM_PREFIX, plen) != 0 ||
+		    e->d_name[plen] == '\0')
+			continue;
+		if (len == cap) {
+			cap = cap ? 2 * cap : 16;
+			nv = realloc(v, cap * sizeof(*v));
+			if (nv == NULL) {
+				r = ENOMEM;
+				break;
+			}
+			v = nv;
+		}
+		if ((v[len] = strdup(e->d_name + plen)) == NULL) {
+			r = ENOMEM;
+			break;
+		}
+		len++;
+	}
+	closedir(d);
+	if (r != 0) {
+		while (len > 0)
+			free(v[--len]);
+		free(v);
+		return r;
+	}
+	if (len > 0)
+		qsort(v, len, sizeof(*v), name_cmp);
+	*names = v;
+	*n = len;
 	return 0;
 }

@@ -10,6 +10,7 @@
 #define SHMC_SHM_H 1
 
 #include <pthread.h>            /* pthread_mutex_t */
+#include <sys/stat.h>           /* struct stat */
 #include <sys/types.h>          /* dev_t, ino_t */
 
 #include "internal.h"
@@ -85,6 +86,12 @@ struct shmc__kind {
 	void (*init)(void *obj, const uint64_t *param, const void *arg);
 };
 
+/* The kinds, defined by their primitives. */
+extern const struct shmc__kind shmc__mutex_kind;
+extern const struct shmc__kind shmc__cond_kind;
+extern const struct shmc__kind shmc__mvar_kind;
+extern const struct shmc__kind shmc__chan_kind;
+
 struct shmc__peer;
 struct shmc__att;
 
@@ -123,6 +130,10 @@ int shmc__seg_open(const char *name, int flags, const struct shmc_attr *attr,
     struct shmc__seg **out, unsigned int *tick_ms);
 void shmc__seg_close(struct shmc__seg *seg);
 int shmc__seg_unlink(const char *name, const struct shmc__kind *kind);
+int shmc__seg_peek(const char *name, struct shmc__seg *seg, struct stat *st);
+void shmc__seg_unpeek(struct shmc__seg *seg);
+int shmc__seg_remove(const char *name, int stale);
+int shmc__seg_list(char ***names, size_t *n);
 int shmc__name_check(const char *name, const char **canonical);
 
 #endif /* SHMC_SHM_H */

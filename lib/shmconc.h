@@ -294,6 +294,80 @@ int shmc_chan_stat(struct shmc_chan *ch, struct shmc_chan_stat *st)
     SHMC_NONNULL(1, 2);
 
 /*
+ * Inspection and removal, for tools such as shmls(1) and shmrm(1).  The
+ * inspect calls only look: they never attach, wait, or change an object,
+ * and they describe damaged or foreign files in our namespace rather than
+ * fail on them.  shmc_list names every file in the namespace; shmc_remove
+ * removes one of any kind, with SHMC_STALE only if no participant is
+ * alive (EBUSY otherwise), keeping anyone from attaching meanwhile.
+ * See shmc_inspect(3).
+ */
+#define SHMC_KIND_MUTEX         1
+#define SHMC_KIND_COND          2
+#define SHMC_KIND_MVAR          3
+#define SHMC_KIND_CHAN          4
+
+#define SHMC_STATE_NONE         0       /* condvar, channel */
+#define SHMC_STATE_FREE         1       /* mutex: unlocked */
+#define SHMC_STATE_HELD         2       /* mutex: held by a live owner */
+#define SHMC_STATE_OWNER_DIED   3       /* mutex: its owner died holding it */
+#define SHMC_STATE_INCONSISTENT 4       /* mutex: taken over, not repaired */
+#define SHMC_STATE_NOT_RECOVERABLE 5    /* mutex */
+#define SHMC_STATE_EMPTY        6       /* MVar */
+#define SHMC_STATE_FULL         7       /* MVar */
+
+#define SHMC_WAIT_NONE          0
+#define SHMC_WAIT_LOCK          1
+#define SHMC_WAIT_COND          2
+#define SHMC_WAIT_TAKE          3
+#define SHMC_WAIT_PUT           4
+#define SHMC_WAIT_READ          5
+
+#define SHMC_ROLE_THREAD        0
+#define SHMC_ROLE_SENDER        1
+#define SHMC_ROLE_RECEIVER      2
+
+#define SHMC_STALE              0x01
+
+struct shmc_info {
+	char name[204];                 /* canonical name */
+	int kind;                       /* SHMC_KIND_*, 0 if unreadable */
+	int error;                      /* 0, or why it cannot be read */
+	unsigned int uid;               /* owner */
+	unsigned int mode;              /* permission bits */
+	unsigned long long size;        /* file size in bytes */
+	long long ctime;                /* creation, seconds since the epoch */
+	unsigned int peers;             /* participant slots */
+	unsigned int attached;          /* live participants */
+	unsigned int waiters;           /* participants asleep on it */
+	int state;                      /* SHMC_STATE_* */
+	int holder;                     /* mutex: the owner's pid, or 0 */
+	unsigned int value_size;        /* MVar value, channel message */
+	struct shmc_chan_stat chan;     /* a channel's figures */
+	unsigned int reserved[8];
+};
+
+struct shmc_peer_info {
+	unsigned int slot;
+	int alive;
+	int pid;
+	int tid;
+	unsigned long long start;       /* process start, ticks after boot */
+	char comm[17];                  /* thread name */
+	int role;                       /* SHMC_ROLE_* (channels) */
+	int waiting;                    /* SHMC_WAIT_* */
+	long long wait_since;           /* CLOCK_REALTIME, ns */
+};
+
+int shmc_list(char ***names, size_t *n) SHMC_NONNULL(1, 2) SHMC_WUR;
+void shmc_list_free(char **names, size_t n);
+int shmc_inspect(const char *name, struct shmc_info *info)
+    SHMC_NONNULL(1, 2);
+int shmc_inspect_peers(const char *name, struct shmc_peer_info *peers,
+    size_t max, size_t *n) SHMC_NONNULL(1, 4);
+int shmc_remove(const char *name, int flags) SHMC_NONNULL(1);
+
+/*
  * Tasks: run fn(arg) in a new process (SHMC_PROCESS, a fork of the caller)
  * or a new thread (SHMC_THREAD) with the same code.  With
  * SHMC_DIE_WITH_PARENT a process task is killed when the thread that
