@@ -60,6 +60,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "chan.h"
 #include "futex.h"
@@ -71,6 +72,12 @@
 
 /* Retries of a loop that only a scribbling peer can make go round. */
 #define LOOP_MAX        100000
+
+/* deliver(): a rendezvous sender withdrew the message first. */
+#define WITHDRAWN       (-1)
+
+/* How long a try_send on a rendezvous channel waits for the hand-over. */
+#define TRY_WAIT_NS     10000000L
 
 /* This thread's sends since it last checked the receiver's lease. */
 static __thread unsigned int sends;
@@ -414,6 +421,7 @@ wait_taken(struct shmc_chan *ch, uint64_t t, const struct timespec *deadline)
 				wake_receiver(ch);
 				return r == ETIMEDOUT ? r : EPIPE;
 			}
+			/* Taken, or being taken (TAKING): it is delivered. */
 			if (SHMC__STATE_POS(st) != (uint32_t)t ||
 			    SHMC__STATE_ST(st) != SHMC__SLOT_COMMITTED)
 				return 0;
@@ -427,6 +435,7 @@ static int
 chan_send(struct shmc_chan *ch, const void *msg, size_t len,
     const struct timespec *deadline, int try)
 {
+	struct timespec soon;
 	uint64_t pos;
 	uint32_t me;
 	int r;
@@ -440,12 +449,33 @@ chan_send(struct shmc_chan *ch, const void *msg, size_t len,
 	r = shmc__deadline_valid(deadline);
 	if (r == 0)
 		r = shmc__peer_self(ch->seg, &me);
-	if (r == 0)
-		r = send_one(ch, me, msg, len, deadline, try, &pos);
+	if (r != 0)
+		return r;
+	if (try && ch->rendezvous) {
+		/*
+		 * As Rust's try_send on a zero-capacity channel: only to a
+		 * receiver that is waiting, and the hand-over is bounded.
+		 * Relaxed: a hint; wait_taken withdraws if it is wrong.
+		 */
+		if (!atomic_load_explicit(&ch->obj->rx_sleep,
+		    memory_order_relaxed))
+			return EAGAIN;
+		clock_gettime(CLOCK_MONOTONIC, &soon);
+		soon.tv_nsec += TRY_WAIT_NS;
+		if (soon.tv_nsec >= 1000000000L) {
+			soon.tv_sec++;
+			soon.tv_nsec -= 1000000000L;
+		}
+		deadline = &soon;
+	}
+	r = send_one(ch, me, msg, len, deadline, try, &pos);
 	if (r != 0)
 		return r;
 	wake_receiver(ch);
-	return ch->rendezvous ? wait_taken(ch, pos, deadline) : 0;
+	if (!ch->rendezvous)
+		return 0;
+	r = wait_taken(ch, pos, deadline);
+	return try && r == ETIMEDOUT ? EAGAIN : r;
 }
 
 int
@@ -532,18 +562,18 @@ skip(struct shmc_chan *ch, struct shmc__chan_slot *s, uint64_t h)
 }
 
 /*
- * Deliver the committed message at head h: copy it out (or to scratch,
- * then to rx->fn), then commit by freeing the slot.  Returns 0, EAGAIN if
- * a rendezvous sender withdrew it meanwhile, EMSGSIZE, EBADMSG, or the
- * function's error (the message then stays).
+ * Deliver the message at head h, whose state is st (COMMITTED, or TAKING
+ * left by a dead receiver): copy it out (or to scratch, then to rx->fn),
+ * then commit by freeing the slot.  Returns 0, WITHDRAWN if a rendezvous
+ * sender withdrew it first, EMSGSIZE, EBADMSG, or the function's error
+ * (the message then stays).
  */
 static int
 deliver(struct shmc_chan *ch, struct shmc__chan_slot *s, uint64_t h,
-    struct rx *rx)
+    uint64_t st, struct rx *rx)
 {
 	struct shmc__chan_obj *obj = ch->obj;
 	struct shmc_msginfo info;
-	uint64_t st = SHMC__STATE(h, SHMC__SLOT_COMMITTED);
 	uint32_t n;
 	int r;
 
@@ -551,14 +581,33 @@ deliver(struct shmc_chan *ch, struct shmc__chan_slot *s, uint64_t h,
 	if (n > ch->size)
 		return EBADMSG;
 	if (rx->fn != NULL) {
+		/*
+		 * On a rendezvous channel, first stop the sender from
+		 * withdrawing what the function is about to write out.
+		 * Relaxed: the message was acquired with the state already.
+		 */
+		if (ch->rendezvous &&
+		    SHMC__STATE_ST(st) == SHMC__SLOT_COMMITTED &&
+		    !atomic_compare_exchange_strong_explicit(&s->state, &st,
+		    SHMC__STATE(h, SHMC__SLOT_TAKING), memory_order_relaxed,
+		    memory_order_relaxed))
+			return WITHDRAWN;
+		if (ch->rendezvous)
+			st = SHMC__STATE(h, SHMC__SLOT_TAKING);
 		memcpy(rx->scratch, s->data, n);
 		info.sender = s->sender;
 		info.seq = s->seq;
 		info.pos = h;
 		SHMC__STOP("chan-recv-copied");
 		r = rx->fn(rx->arg, rx->scratch, n, &info);
-		if (r != 0)
+		if (r != 0) {
+			/* Relaxed: only we move a TAKING slot. */
+			if (SHMC__STATE_ST(st) == SHMC__SLOT_TAKING)
+				atomic_store_explicit(&s->state,
+				    SHMC__STATE(h, SHMC__SLOT_COMMITTED),
+				    memory_order_relaxed);
 			return r;
+		}
 	} else {
 		if (n > rx->size)
 			return EMSGSIZE;
@@ -574,7 +623,7 @@ deliver(struct shmc_chan *ch, struct shmc__chan_slot *s, uint64_t h,
 	if (!atomic_compare_exchange_strong_explicit(&s->state, &st,
 	    SHMC__STATE(h + ch->capacity, SHMC__SLOT_FREE),
 	    memory_order_seq_cst, memory_order_relaxed))
-		return EAGAIN;
+		return WITHDRAWN;
 	/* Release: pairs with wait_taken's acquire of head. */
 	atomic_store_explicit(&obj->head, h + 1, memory_order_release);
 	wake_senders(ch);
@@ -607,9 +656,10 @@ recv_one(struct shmc_chan *ch, struct rx *rx, const struct timespec *deadline,
 		status = SHMC__STATE_ST(st);
 		if (SHMC__STATE_POS(st) != (uint32_t)h)
 			return EBADMSG;
-		if (status == SHMC__SLOT_COMMITTED) {
-			r = deliver(ch, s, h, rx);
-			if (r != EAGAIN)
+		if (status == SHMC__SLOT_COMMITTED ||
+		    status == SHMC__SLOT_TAKING) {
+			r = deliver(ch, s, h, st, rx);
+			if (r != WITHDRAWN)
 				return r;
 			continue;
 		}
@@ -629,6 +679,8 @@ recv_one(struct shmc_chan *ch, struct rx *rx, const struct timespec *deadline,
 				check = 0;
 				continue;
 			}
+			if (try)
+				return EAGAIN;
 		} else if (try)
 			return ended(ch) ? EPIPE : EAGAIN;
 		if (spin_pos(&s->state, st))
@@ -831,9 +883,10 @@ shmc_chan_open(const char *name, int flags, const struct shmc_attr *attr,
 			param[0] = attr->size;
 		param[1] = attr->capacity;
 		param[2] = attr->senders;
+		/* An anonymous channel has one opener: one sender at most. */
 		if (param[0] > SHMC__CHAN_MAXSIZE ||
 		    param[1] > SHMC__CHAN_MAXCAP ||
-		    param[2] > SHMC__PEERS_MAX)
+		    param[2] > (name == NULL ? 1 : SHMC__PEERS_MAX))
 			return EINVAL;
 	}
 	ch = calloc(1, sizeof(*ch));

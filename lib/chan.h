@@ -22,11 +22,14 @@
  * position.  A participant ID: claimed by that sender, being written.
  * COMMITTED: holds a message for the receiver.  SKIPPED: the claim was
  * given up (its sender died, or withdrew a rendezvous message); the
- * receiver steps over it.
+ * receiver steps over it.  TAKING: on a rendezvous channel, the receiver
+ * is handing the message to a recv_with function, and its sender may no
+ * longer withdraw it.
  */
 #define SHMC__SLOT_FREE         0U
 #define SHMC__SLOT_COMMITTED    0x80000000U
 #define SHMC__SLOT_SKIPPED      0x40000000U
+#define SHMC__SLOT_TAKING       0xc0000000U
 #define SHMC__STATE(pos, st)    (((uint64_t)(uint32_t)(pos) << 32) | (st))
 #define SHMC__STATE_POS(s)      ((uint32_t)((s) >> 32))
 #define SHMC__STATE_ST(s)       ((uint32_t)(s))

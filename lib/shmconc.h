@@ -225,7 +225,9 @@ int shmc_mvar_size(struct shmc_mvar *mv, size_t *size) SHMC_NONNULL(1, 2);
  *   call                     who                  concurrently with
  *   send, try_send, ...      sender handles       everything
  *   recv, try_recv, ...      the receiver handle  senders; not itself
- *   shutdown, stat           any handle           everything
+ *   shutdown                 any handle           all but sends through
+ *                                                 the same handle
+ *   stat                     any handle           everything
  *
  * Messages of one sender arrive in the order sent.  send waits while the
  * channel is full (capacity 0: until the message is received) and fails
@@ -240,7 +242,11 @@ int shmc_mvar_size(struct shmc_mvar *mv, size_t *size) SHMC_NONNULL(1, 2);
  */
 struct shmc_chan;
 
-/* Where a received message came from: unique, increasing per sender. */
+/*
+ * Where a received message came from.  pos is unique and increasing in
+ * the channel; (sender, seq) is unique per sender handle, whose threads
+ * and fork children share the counter.
+ */
 struct shmc_msginfo {
 	unsigned int sender;            /* the sending handle's ID */
 	unsigned int seq;               /* its sequence number (wraps) */
