@@ -156,7 +156,7 @@ reopen(const struct shmc__seg *seg)
 	int fd;
 
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", seg->fd);
-	fd = open(proc, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	fd = shmc__fd_high(open(proc, O_RDWR | O_NOCTTY | O_CLOEXEC));
 	return fd < 0 ? -errno : fd;
 }
 

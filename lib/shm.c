@@ -132,6 +132,26 @@ shmc__name_check(const char *name, const char **canonical)
 	return 0;
 }
 
+/*
+ * Move a new descriptor of ours above 2.  A program that runs with
+ * standard output closed would otherwise get our object as its descriptor
+ * 1 and write its output into shared memory.  Returns the descriptor, or
+ * -1 with errno set (the original is closed then).
+ */
+int
+shmc__fd_high(int fd)
+{
+	int nfd, e;
+
+	if (fd < 0 || fd > 2)
+		return fd;
+	nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	e = errno;
+	close(fd);
+	errno = e;
+	return nfd;
+}
+
 /* The shm directory: $SHMCONC_DIR, else /dev/shm. */
 static const char *
 shm_dir(void)
@@ -274,8 +294,8 @@ attach(const char *path, int flags, const struct shmc__kind *kind,
 	void *base;
 	int fd, r;
 
-	fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
-	    O_CLOEXEC);
+	fd = shmc__fd_high(open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY | O_CLOEXEC));
 	if (fd < 0) {
 		r = errno;
 		/* A directory, socket or device at the name is not ours. */
@@ -333,6 +353,7 @@ create(const char *path, unsigned int mode, const struct shmc__kind *kind,
 		fd = memfd_create("shmconc", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	else
 		fd = open(shm_dir(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	fd = shmc__fd_high(fd);
 	if (fd < 0)
 		return errno == EISDIR ? ENOTSUP : errno;
 	/* Set the mode exactly: the umask applied to the open above. */
@@ -573,8 +594,8 @@ shmc__seg_peek(const char *name, struct shmc__seg *seg, struct stat *st)
 		r = name_path(canon, path, sizeof(path));
 	if (r != 0)
 		return r;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
-	    O_CLOEXEC);
+	fd = shmc__fd_high(open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY | O_CLOEXEC));
 	if (fd < 0)
 		return errno == EISDIR || errno == ENXIO ? EMEDIUMTYPE : errno;
 	if (fstat(fd, st) < 0) {

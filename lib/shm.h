@@ -135,5 +135,6 @@ void shmc__seg_unpeek(struct shmc__seg *seg);
 int shmc__seg_remove(const char *name, int stale);
 int shmc__seg_list(char ***names, size_t *n);
 int shmc__name_check(const char *name, const char **canonical);
+int shmc__fd_high(int fd);
 
 #endif /* SHMC_SHM_H */
