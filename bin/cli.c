@@ -1,0 +1,460 @@
+/*
+ * Helpers shared by the shmconc commands.
+ *
+ * Messages: the library returns error codes instead of setting errno, so
+ * cli_warn and cli_fail take the code and describe it with shmc_strerror,
+ * which knows the shmconc meanings of EMEDIUMTYPE and friends.  Exit
+ * codes: cli_exit_code maps a library error onto the table shared by all
+ * commands (DESIGN.md section 7, and every section 1 page).
+ *
+ * Parsers are strict on purpose: a timeout of "1x", "-1" or "nan" is a
+ * usage error, not a silent zero as atof would make it.  Each parser
+ * accepts exactly its documented format and returns EINVAL for anything
+ * else, including values out of range.
+ *
+ * Output: a command that consumes a value (shmvar take, shmchan recv)
+ * must deliver it before it commits, so that a closed pipe or a full disk
+ * leaves the value where it was.  cli_write_all reports EPIPE instead of
+ * dying of SIGPIPE (cli_signals ignores it), and cli_drain waits until the
+ * reader of a pipe has actually read what was written, since a write into
+ * a pipe succeeds whether or not anyone ever reads it.
+ *
+ * Copyright 2026 The shmconc developers.
+ * SPDX-License-Identifier: MIT
+ */
+
+#include "config.h"
+
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <shmconc.h>
+
+#include "bin/cli.h"
+
+/* The longest timeout: a year. */
+#define MAX_SECONDS     31536000L
+
+/* The first and the longest sleep of cli_drain, in milliseconds. */
+#define DRAIN_MIN_MS    1
+#define DRAIN_MAX_MS    50
+
+const char *cli_progname = "shmconc";
+
+/*
+ * Set the program name, and make sure descriptors 0, 1 and 2 are open.
+ * Were standard output closed, the library's next open would return 1,
+ * and the value a take writes to "standard output" would land in the
+ * shared-memory object itself.  A closed one is opened on /dev/null the
+ * wrong way round, so that using it fails with EBADF instead of reading
+ * nothing or throwing a value away.
+ */
+void
+cli_init(const char *argv0)
+{
+	const char *p;
+	int fd;
+
+	for (fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
+		    open("/dev/null", fd == STDIN_FILENO ? O_WRONLY :
+		    O_RDONLY) != fd)
+			_exit(CLI_OSERR);
+	if (argv0 == NULL || *argv0 == '\0')
+		return;
+	p = strrchr(argv0, '/');
+	cli_progname = p != NULL && p[1] != '\0' ? p + 1 : argv0;
+}
+
+/*
+ * The exit code for a library error.  Would-block and timeout codes are
+ * 1 whichever call produced them; everything that says "this object or
+ * this input is not what it should be" is 65; unknown codes are 71.
+ */
+int
+cli_exit_code(int err)
+{
+	switch (err) {
+	case 0:
+		return CLI_OK;
+	case EAGAIN:
+	case EBUSY:
+	case ETIMEDOUT:
+		return CLI_WOULDBLOCK;
+	case EPIPE:
+		return CLI_PEER;
+	case EOWNERDEAD:
+		return CLI_OWNERDEAD;
+	case EDEADLK:
+		return CLI_DEADLOCK;
+	case EINVAL:
+		return CLI_USAGE;
+	case EMSGSIZE:
+	case EMEDIUMTYPE:
+	case EPROTOTYPE:
+	case EPROTONOSUPPORT:
+	case EBADMSG:
+	case ENODATA:
+	case ELOOP:
+		return CLI_DATA;
+	case ENOENT:
+		return CLI_NOOBJ;
+	case EEXIST:
+		return CLI_EXISTS;
+	case EACCES:
+	case EPERM:
+		return CLI_PERM;
+	default:
+		return CLI_OSERR;
+	}
+}
+
+static void
+vwarn_code(int err, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", cli_progname);
+	vfprintf(stderr, fmt, ap);
+	if (err != 0)
+		fprintf(stderr, ": %s", shmc_strerror(err));
+	fputc('\n', stderr);
+}
+
+void
+cli_warn(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn_code(err, fmt, ap);
+	va_end(ap);
+}
+
+void
+cli_fail(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn_code(err, fmt, ap);
+	va_end(ap);
+	exit(err != 0 ? cli_exit_code(err) : CLI_OSERR);
+}
+
+void
+cli_failx(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn_code(0, fmt, ap);
+	va_end(ap);
+	exit(status);
+}
+
+/*
+ * Print the synopsis, indenting its continuation lines under the first
+ * one, as BSD usage messages do.
+ */
+void
+cli_usage(int status, const char *synopsis)
+{
+	FILE *f = status == 0 ? stdout : stderr;
+	const char *p;
+
+	fputs("usage: ", f);
+	for (p = synopsis; *p != '\0'; p++) {
+		fputc(*p, f);
+		if (*p == '\n' && p[1] != '\0')
+			fputs("       ", f);
+	}
+	if (p == synopsis || p[-1] != '\n')
+		fputc('\n', f);
+	exit(status == 0 ? CLI_OK : CLI_USAGE);
+}
+
+/*
+ * Parse decimal seconds with an optional fraction: at least one digit on
+ * one side of an optional point, at most nine after it.  Leading zeros
+ * are fine; anything strtod would take beyond that is not.
+ */
+int
+cli_seconds(const char *s, struct timespec *deadline)
+{
+	struct timespec now;
+	long sec = 0, nsec = 0, scale = 100000000L;
+	int digits = 0, frac = 0;
+	const char *p = s;
+
+	for (; *p >= '0' && *p <= '9'; p++, digits++) {
+		sec = sec * 10 + (*p - '0');
+		if (sec > MAX_SECONDS)
+			return EINVAL;
+	}
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
+			if (++frac > 9)
+				return EINVAL;
+			nsec += (*p - '0') * scale;
+			scale /= 10;
+		}
+	if (digits == 0 || *p != '\0' || (sec == MAX_SECONDS && nsec > 0))
+		return EINVAL;
+	if (clock_gettime(CLOCK_MONOTONIC, &now) != 0)
+		return errno;
+	deadline->tv_sec = now.tv_sec + sec;
+	deadline->tv_nsec = now.tv_nsec + nsec;
+	if (deadline->tv_nsec >= 1000000000L) {
+		deadline->tv_sec++;
+		deadline->tv_nsec -= 1000000000L;
+	}
+	return 0;
+}
+
+/* Parse digits with an optional K, M or G suffix, without overflow. */
+int
+cli_size(const char *s, size_t *out)
+{
+	size_t v = 0, d;
+	const char *p;
+	int shift;
+
+	for (p = s; *p >= '0' && *p <= '9'; p++) {
+		d = (size_t)(*p - '0');
+		if (v > (SIZE_MAX - d) / 10)
+			return EINVAL;
+		v = v * 10 + d;
+	}
+	if (p == s)
+		return EINVAL;
+	switch (*p) {
+	case '\0':
+		shift = 0;
+		break;
+	case 'K':
+	case 'k':
+		shift = 10;
+		break;
+	case 'M':
+	case 'm':
+		shift = 20;
+		break;
+	case 'G':
+	case 'g':
+		shift = 30;
+		break;
+	default:
+		return EINVAL;
+	}
+	if (shift != 0 && *++p != '\0')
+		return EINVAL;
+	if (v > SIZE_MAX >> shift)
+		return EINVAL;
+	*out = v << shift;
+	return 0;
+}
+
+/*
+ * Parse a decimal integer with strtol, refusing what strtol would skip
+ * or ignore: leading blanks, a plus sign, trailing characters.
+ */
+int
+cli_number(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	if (!((*s >= '0' && *s <= '9') ||
+	    (*s == '-' && s[1] >= '0' && s[1] <= '9')))
+		return EINVAL;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || errno == ERANGE || v < lo || v > hi)
+		return EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* Parse one to four octal digits no larger than 0777. */
+int
+cli_mode(const char *s, unsigned int *out)
+{
+	unsigned int v = 0;
+	const char *p;
+
+	for (p = s; *p >= '0' && *p <= '7'; p++) {
+		if (p - s == 4)
+			return EINVAL;
+		v = v * 8 + (unsigned int)(*p - '0');
+	}
+	if (p == s || *p != '\0' || v > 0777)
+		return EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* Wait until fd is ready for events; a descriptor in non-blocking mode. */
+static int
+wait_fd(int fd, short events)
+{
+	struct pollfd pfd;
+
+	pfd.fd = fd;
+	pfd.events = events;
+	if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+		return errno;
+	return 0;
+}
+
+/*
+ * Read fd to its end.  The buffer doubles from 4 KiB up to max + 1 bytes;
+ * the extra byte is how we tell an input of exactly max bytes from a
+ * longer one without reading the rest of it.
+ */
+int
+cli_read_all(int fd, size_t max, unsigned char **buf, size_t *len)
+{
+	unsigned char *b, *nb;
+	size_t cap, limit, n = 0;
+	ssize_t r;
+	int e;
+
+	limit = max < SIZE_MAX ? max + 1 : max;
+	cap = limit < 4096 ? limit : 4096;
+	if ((b = malloc(cap > 0 ? cap : 1)) == NULL)
+		return ENOMEM;
+	for (;;) {
+		if (n == cap) {
+			if (cap == limit)
+				break;
+			cap = cap > limit / 2 ? limit : cap * 2;
+			if ((nb = realloc(b, cap)) == NULL) {
+				free(b);
+				return ENOMEM;
+			}
+			b = nb;
+		}
+		r = read(fd, b + n, cap - n);
+		if (r == 0)
+			break;
+		if (r < 0) {
+			e = errno;
+			if (e == EINTR)
+				continue;
+			if (e == EAGAIN && (e = wait_fd(fd, POLLIN)) == 0)
+				continue;
+			free(b);
+			return e;
+		}
+		n += (size_t)r;
+	}
+	if (n > max) {
+		free(b);
+		return EMSGSIZE;
+	}
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+int
+cli_write_all(int fd, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	ssize_t w;
+	int e;
+
+	while (len > 0) {
+		w = write(fd, p, len);
+		if (w < 0) {
+			e = errno;
+			if (e == EINTR)
+				continue;
+			if (e == EAGAIN && (e = wait_fd(fd, POLLOUT)) == 0)
+				continue;
+			return e;
+		}
+		if (w == 0)
+			return EIO;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * If fd is a pipe or FIFO, wait until its readers have read everything in
+ * it, checking with FIONREAD (which Linux answers on the write end too)
+ * and sleeping with backoff in between.  A pipe whose last reader is gone
+ * reports POLLERR, and then the data still in it will never be read: that
+ * is EPIPE.  For anything else, or where FIONREAD fails, return 0 at once.
+ */
+int
+cli_drain(int fd)
+{
+	struct pollfd pfd;
+	struct stat st;
+	int n, ms = DRAIN_MIN_MS;
+
+	if (fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode))
+		return 0;
+	for (;;) {
+		if (ioctl(fd, FIONREAD, &n) != 0 || n == 0)
+			return 0;
+		/* No events asked for: only POLLERR, no reader, wakes us. */
+		pfd.fd = fd;
+		pfd.events = 0;
+		if (poll(&pfd, 1, ms) < 0 && errno != EINTR)
+			return errno;
+		if (pfd.revents & POLLERR)
+			return EPIPE;
+		if (ms < DRAIN_MAX_MS)
+			ms *= 2;
+	}
+}
+
+/*
+ * The handler of SIGINT and SIGTERM.  Dying at any instruction is safe:
+ * the library leaves every object as before or as after the operation in
+ * progress, so there is nothing to clean up, and _exit is all we do.
+ */
+static void
+on_signal(int sig)
+{
+	_exit(CLI_SIGBASE + sig);
+}
+
+void
+cli_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM };
+	struct sigaction sa, old;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_signal;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		/*
+		 * A shell starts background commands with SIGINT ignored;
+		 * leave such a signal as we found it, as sort(1) does.
+		 */
+		if (sigaction(sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler == SIG_IGN)
+			continue;
+		(void)sigaction(sigs[i], &sa, NULL);
+	}
+	sa.sa_handler = SIG_IGN;
+	(void)sigaction(SIGPIPE, &sa, NULL);
+}

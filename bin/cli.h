@@ -1,0 +1,108 @@
+/*
+ * Helpers shared by the shmconc commands: exit codes, messages, parsing of
+ * durations, sizes and numbers, whole reads and writes, and signals.
+ *
+ * The library returns errno values instead of setting errno, so messages
+ * take the error code as an argument and describe it with shmc_strerror.
+ * Every command exits with the codes of DESIGN.md section 7, which
+ * cli_exit_code derives from a library error.
+ *
+ * Copyright 2026 The shmconc developers.
+ * SPDX-License-Identifier: MIT
+ */
+
+#ifndef BIN_CLI_H
+#define BIN_CLI_H 1
+
+#include <stddef.h>             /* size_t */
+#include <time.h>               /* struct timespec */
+
+/* Exit codes shared by every command (DESIGN.md section 7). */
+#define CLI_OK          0       /* success */
+#define CLI_WOULDBLOCK  1       /* would block (-n) or timed out (-w) */
+#define CLI_PEER        3       /* peer disconnected */
+#define CLI_OWNERDEAD   4       /* done, but the previous holder died */
+#define CLI_DEADLOCK    5       /* blocked indefinitely */
+#define CLI_USAGE       64      /* usage error (EX_USAGE) */
+#define CLI_DATA        65      /* bad data, or a foreign or corrupt object */
+#define CLI_NOOBJ       66      /* no such object */
+#define CLI_OSERR       71      /* other system error */
+#define CLI_EXISTS      73      /* object already exists */
+#define CLI_PERM        77      /* permission denied */
+#define CLI_NOEXEC      126     /* a command could not be executed */
+#define CLI_NOTFOUND    127     /* a command was not found */
+#define CLI_SIGBASE     128     /* plus the signal number: killed by it */
+
+#if defined(__GNUC__) || defined(__clang__)
+# define CLI_NORETURN __attribute__((__noreturn__))
+# define CLI_PRINTF(f, a) __attribute__((__format__(__printf__, f, a)))
+#else
+# define CLI_NORETURN
+# define CLI_PRINTF(f, a)
+#endif
+
+/* The program name for messages, set by cli_init. */
+extern const char *cli_progname;
+
+/*
+ * Set the program name to the last component of argv0, and open any of
+ * descriptors 0, 1 and 2 that is closed, so that no object the library
+ * opens can take its place (using it then fails with EBADF).  Call it
+ * first.
+ */
+void cli_init(const char *argv0);
+
+/* The exit code for a library error (0 for 0). */
+int cli_exit_code(int err);
+
+/*
+ * Print "prog: message: description of err" on standard error; with err
+ * 0, only "prog: message".  cli_fail then exits with cli_exit_code(err)
+ * (CLI_OSERR for 0), cli_failx with status.
+ */
+void cli_warn(int err, const char *fmt, ...) CLI_PRINTF(2, 3);
+void cli_fail(int err, const char *fmt, ...) CLI_PRINTF(2, 3) CLI_NORETURN;
+void cli_failx(int status, const char *fmt, ...) CLI_PRINTF(2, 3)
+    CLI_NORETURN;
+
+/*
+ * Print "usage: " and synopsis (one or more lines, each but the first
+ * indented to match) and exit: to standard output with status 0, or to
+ * standard error with CLI_USAGE for any other status.
+ */
+void cli_usage(int status, const char *synopsis) CLI_NORETURN;
+
+/*
+ * Parsers.  Each accepts exactly its format, with no sign, blank or
+ * trailing character beyond it, and returns 0 or EINVAL.  cli_seconds
+ * turns "2", "0.5" or ".25" (at most 31536000 seconds and nine fraction
+ * digits) into an absolute CLOCK_MONOTONIC deadline that many seconds
+ * from now.  cli_size reads a byte count with an optional K, M or G
+ * suffix (powers of 1024, either case).  cli_number reads a decimal
+ * integer in [lo, hi].  cli_mode reads octal permission bits up to 0777.
+ */
+int cli_seconds(const char *s, struct timespec *deadline);
+int cli_size(const char *s, size_t *out);
+int cli_number(const char *s, long lo, long hi, long *out);
+int cli_mode(const char *s, unsigned int *out);
+
+/*
+ * Read fd to its end into a new buffer (*buf, to be freed; *len bytes).
+ * More than max bytes is EMSGSIZE, after reading at most max + 1.
+ * cli_write_all writes all of buf, across short writes and EINTR.
+ * cli_drain waits until the readers of a pipe have read everything in it
+ * (at once for anything but a pipe).  All return 0 or an errno value; a
+ * pipe with no reader is EPIPE once cli_signals has ignored SIGPIPE.
+ */
+int cli_read_all(int fd, size_t max, unsigned char **buf, size_t *len);
+int cli_write_all(int fd, const void *buf, size_t len);
+int cli_drain(int fd);
+
+/*
+ * Make SIGINT and SIGTERM end the process at once with status 130 and
+ * 143, and ignore SIGPIPE.  A signal that was ignored when the program
+ * started stays ignored.
+ */
+void cli_signals(void);
+
+#endif /* BIN_CLI_H */
