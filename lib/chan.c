@@ -271,9 +271,12 @@ sender_sleep(struct shmc_chan *ch, _Atomic uint64_t *word, uint64_t seen,
     const struct timespec *deadline)
 {
 	struct shmc__chan_obj *obj = ch->obj;
-	uint32_t v;
+	uint32_t v, me;
 	int r;
 
+	/* We attached in chan_send; this cannot fail now. */
+	if (shmc__peer_self(ch->seg, &me) == 0)
+		shmc__peer_waiting(ch->seg, me, SHMC__WAIT_SEND, 0);
 	v = atomic_load_explicit(&obj->tx_ev, memory_order_acquire);
 	/* Sequentially consistent: see wake_senders. */
 	atomic_fetch_add_explicit(&obj->tx_sleep, 1, memory_order_seq_cst);
@@ -282,6 +285,7 @@ sender_sleep(struct shmc_chan *ch, _Atomic uint64_t *word, uint64_t seen,
 	else
 		r = shmc__sleep_while(&obj->tx_ev, v, deadline, ch->tick_ms);
 	atomic_fetch_sub_explicit(&obj->tx_sleep, 1, memory_order_relaxed);
+	shmc__peer_waiting(ch->seg, me, SHMC__WAIT_NONE, 0);
 	return r;
 }
 
@@ -304,6 +308,7 @@ receiver_sleep(struct shmc_chan *ch, _Atomic uint64_t *word, uint64_t seen,
 	uint32_t v;
 	int r;
 
+	shmc__peer_waiting(ch->seg, ch->receiver, SHMC__WAIT_RECV, 0);
 	v = atomic_load_explicit(&obj->rx_ev, memory_order_acquire);
 	/* Sequentially consistent: see wake_receiver. */
 	atomic_store_explicit(&obj->rx_sleep, 1, memory_order_seq_cst);
@@ -312,6 +317,7 @@ receiver_sleep(struct shmc_chan *ch, _Atomic uint64_t *word, uint64_t seen,
 	else
 		r = shmc__sleep_while(&obj->rx_ev, v, deadline, ch->tick_ms);
 	atomic_store_explicit(&obj->rx_sleep, 0, memory_order_relaxed);
+	shmc__peer_waiting(ch->seg, ch->receiver, SHMC__WAIT_NONE, 0);
 	return r;
 }
 

@@ -156,6 +156,9 @@ shmc_inspect_peers(const char *name, struct shmc_peer_info *peers,
 		memset(pi, 0, sizeof(*pi));
 		pi->slot = s;
 		pi->alive = slot_alive(&seg, s);
+		/* Relaxed: a hint, like all display words. */
+		pi->left = !pi->alive && atomic_load_explicit(&p->state,
+		    memory_order_relaxed) == SHMC__PEER_FREE;
 		/* Relaxed, all: display words, a snapshot. */
 		pi->pid = (int)atomic_load_explicit(&p->pid,
 		    memory_order_relaxed);

@@ -40,6 +40,8 @@ _Static_assert(SHMC__PEERS_MAX < SHMC__SLOT_MASK, "slot 1023 is reserved");
 #define SHMC__WAIT_TAKE         3
 #define SHMC__WAIT_PUT          4
 #define SHMC__WAIT_READ         5
+#define SHMC__WAIT_SEND         6
+#define SHMC__WAIT_RECV         7
 
 /*
  * One slot of the participant table, two cache lines.  The first line is

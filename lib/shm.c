@@ -596,8 +596,13 @@ shmc__seg_peek(const char *name, struct shmc__seg *seg, struct stat *st)
 		return r;
 	fd = shmc__fd_high(open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_NOCTTY | O_CLOEXEC));
-	if (fd < 0)
-		return errno == EISDIR || errno == ENXIO ? EMEDIUMTYPE : errno;
+	if (fd < 0) {
+		r = errno == EISDIR || errno == ENXIO ? EMEDIUMTYPE : errno;
+		/* Still say whose it is and what it is, if we can. */
+		if (r != ENOENT && lstat(path, st) < 0)
+			memset(st, 0, sizeof(*st));
+		return r;
+	}
 	if (fstat(fd, st) < 0) {
 		r = errno;
 		close(fd);
@@ -650,13 +655,21 @@ int
 shmc__seg_remove(const char *name, int stale)
 {
 	struct flock fl;
-	const char *canon;
+	struct stat st;
+	const char *canon = name;
 	char path[PATH_MAX];
 	int fd, r = 0;
 
-	r = shmc__name_check(name, &canon);
-	if (r == 0)
-		r = name_path(canon, path, sizeof(path));
+	/*
+	 * Any name shmc__seg_list can return may be removed, even one that
+	 * breaks the rules (someone else made that file): it only has to
+	 * stay inside the directory.
+	 */
+	if (*canon == '/')
+		canon++;
+	if (*canon == '\0' || strchr(canon, '/') != NULL)
+		return EINVAL;
+	r = name_path(canon, path, sizeof(path));
 	if (r != 0)
 		return r;
 	if (!stale)
@@ -670,7 +683,9 @@ shmc__seg_remove(const char *name, int stale)
 	fl.l_whence = SEEK_SET;
 	fl.l_start = 0;
 	fl.l_len = SHMC__PEERS_MAX;
-	if (fcntl(fd, F_OFD_SETLK, &fl) < 0)
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		r = EMEDIUMTYPE;
+	else if (fcntl(fd, F_OFD_SETLK, &fl) < 0)
 		r = errno == EAGAIN || errno == EACCES ? EBUSY : errno;
 	else if (unlink(path) < 0)
 		r = errno;

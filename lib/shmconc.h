@@ -328,6 +328,8 @@ int shmc_chan_stat(struct shmc_chan *ch, struct shmc_chan_stat *st)
 #define SHMC_WAIT_TAKE          3
 #define SHMC_WAIT_PUT           4
 #define SHMC_WAIT_READ          5
+#define SHMC_WAIT_SEND          6
+#define SHMC_WAIT_RECV          7
 
 #define SHMC_ROLE_THREAD        0
 #define SHMC_ROLE_SENDER        1
@@ -355,7 +357,8 @@ struct shmc_info {
 
 struct shmc_peer_info {
 	unsigned int slot;
-	int alive;
+	int alive;                      /* its lease is held */
+	int left;                       /* it detached cleanly */
 	int pid;
 	int tid;
 	unsigned long long start;       /* process start, ticks after boot */
