@@ -73,6 +73,21 @@ mutex_state(const struct shmc__seg *seg, int *holder)
 	    SHMC_STATE_HELD;
 }
 
+/* The pid of the last owner that died holding the mutex in seg, or 0. */
+static int
+dead_pid(const struct shmc__seg *seg)
+{
+	const struct shmc__mutex_obj *obj = seg->obj;
+	uint32_t id;
+
+	/* Relaxed: a display word. */
+	id = atomic_load_explicit(&obj->died, memory_order_relaxed);
+	if (id == 0 || SHMC__ID_SLOT(id) >= seg->hdr.npeers)
+		return 0;
+	return (int)atomic_load_explicit(&seg->peers[SHMC__ID_SLOT(id)].pid,
+	    memory_order_relaxed);
+}
+
 int
 shmc_inspect(const char *name, struct shmc_info *info)
 {
@@ -114,6 +129,7 @@ shmc_inspect(const char *name, struct shmc_info *info)
 	switch (seg.hdr.kind) {
 	case SHMC__KIND_MUTEX:
 		info->state = mutex_state(&seg, &info->holder);
+		info->died = dead_pid(&seg);
 		break;
 	case SHMC__KIND_MVAR:
 		info->value_size = (unsigned int)seg.hdr.param[0];

@@ -113,8 +113,9 @@ shmc_mutex_unlink(const char *name)
  * and of the lock loop.  If it is held and check is set, ask the kernel
  * whether the owner lives (one system call) and take it over if not.
  * extra is ORed into the word we store (WAITERS, once we have slept: others
- * may be asleep too).  Returns 0 or EOWNERDEAD when acquired, EBUSY with
- * the word seen in *seen when held, or ENOTRECOVERABLE, EDEADLK, EBADMSG.
+ * may be asleep too).  Returns 0 or EOWNERDEAD when acquired (the dead
+ * owner's ID then in *seen), EBUSY with the word seen in *seen when held,
+ * or ENOTRECOVERABLE, EDEADLK, EBADMSG.
  */
 static int
 attempt(struct shmc__seg *seg, shmc__word *w, uint32_t me, uint32_t extra,
@@ -170,7 +171,7 @@ attempt(struct shmc__seg *seg, shmc__word *w, uint32_t me, uint32_t extra,
  */
 static int
 lock_slow(struct shmc__seg *seg, shmc__word *w, uint32_t me,
-    const struct timespec *deadline, unsigned int tick_ms)
+    const struct timespec *deadline, unsigned int tick_ms, uint32_t *last)
 {
 	uint32_t seen = 0, extra = 0;
 	int r, check = 0, spun = 0, marked = 0;
@@ -213,26 +214,32 @@ lock_slow(struct shmc__seg *seg, shmc__word *w, uint32_t me,
 	}
 	if (marked)
 		shmc__peer_waiting(seg, me, SHMC__WAIT_NONE, 0);
+	*last = seen;
 	return r;
 }
 
 /*
  * Take the lock word w of seg for participant me: the robust mutex
  * protocol, shared with the primitives that keep an internal lock (MVar).
- * Returns 0, EOWNERDEAD (acquired from a dead owner), ETIMEDOUT,
- * ENOTRECOVERABLE, EDEADLK or EBADMSG.
+ * Returns 0, EOWNERDEAD (acquired from a dead owner, whose ID goes to
+ * *dead if dead is not NULL), ETIMEDOUT, ENOTRECOVERABLE, EDEADLK or
+ * EBADMSG.
  */
 int
 shmc__lock_word(struct shmc__seg *seg, shmc__word *w, uint32_t me,
-    const struct timespec *deadline, unsigned int tick_ms)
+    const struct timespec *deadline, unsigned int tick_ms, uint32_t *dead)
 {
 	uint32_t v = 0;
+	int r;
 
 	/* The fast path; acquire as in attempt(). */
 	if (SHMC__LIKELY(atomic_compare_exchange_strong_explicit(w, &v, me,
 	    memory_order_acquire, memory_order_relaxed)))
 		return 0;
-	return lock_slow(seg, w, me, deadline, tick_ms);
+	r = lock_slow(seg, w, me, deadline, tick_ms, &v);
+	if (r == EOWNERDEAD && dead != NULL)
+		*dead = v & SHMC__ID_MASK;
+	return r;
 }
 
 /*
@@ -290,7 +297,7 @@ shmc__consistent_word(shmc__word *w, uint32_t me)
 int
 shmc_mutex_timedlock(struct shmc_mutex *m, const struct timespec *deadline)
 {
-	uint32_t me;
+	uint32_t me, dead;
 	int r;
 
 	r = shmc__deadline_valid(deadline);
@@ -298,8 +305,12 @@ shmc_mutex_timedlock(struct shmc_mutex *m, const struct timespec *deadline)
 		r = shmc__peer_self(m->seg, &me);
 	if (r != 0)
 		return r;
-	return shmc__lock_word(m->seg, &m->obj->word, me, deadline,
-	    m->tick_ms);
+	r = shmc__lock_word(m->seg, &m->obj->word, me, deadline, m->tick_ms,
+	    &dead);
+	/* Relaxed: for display (shmc_inspect); we hold the mutex. */
+	if (r == EOWNERDEAD)
+		atomic_store_explicit(&m->obj->died, dead, memory_order_relaxed);
+	return r;
 }
 
 int
@@ -317,7 +328,12 @@ shmc_mutex_trylock(struct shmc_mutex *m)
 	r = shmc__peer_self(m->seg, &me);
 	if (r != 0)
 		return r;
-	return attempt(m->seg, &m->obj->word, me, 0, 1, &seen);
+	r = attempt(m->seg, &m->obj->word, me, 0, 1, &seen);
+	/* Relaxed: for display, as in timedlock. */
+	if (r == EOWNERDEAD)
+		atomic_store_explicit(&m->obj->died, seen & SHMC__ID_MASK,
+		    memory_order_relaxed);
+	return r;
 }
 
 int

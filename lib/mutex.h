@@ -25,10 +25,14 @@
 #define SHMC__MUTEX_INCONS      0x40000000U
 #define SHMC__MUTEX_NOTREC      SHMC__ID_MASK
 
-/* The object area: the lock word alone on its cache line. */
+/*
+ * The object area: the lock word, and the ID of the last owner that died
+ * holding the mutex, written by whoever took it over, for display.
+ */
 struct shmc__mutex_obj {
 	shmc__word word;
-	uint32_t reserved[15];
+	shmc__word died;
+	uint32_t reserved[14];
 };
 _Static_assert(sizeof(struct shmc__mutex_obj) == SHMC__LINE,
     "a mutex is one cache line");
@@ -41,7 +45,7 @@ struct shmc_mutex {
 
 int shmc__mutex_owner(struct shmc_mutex *m);
 int shmc__lock_word(struct shmc__seg *seg, shmc__word *w, uint32_t me,
-    const struct timespec *deadline, unsigned int tick_ms);
+    const struct timespec *deadline, unsigned int tick_ms, uint32_t *dead);
 int shmc__unlock_word(shmc__word *w, uint32_t me);
 int shmc__consistent_word(shmc__word *w, uint32_t me);
 

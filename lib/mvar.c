@@ -387,7 +387,7 @@ mv_lock(struct shmc_mvar *mv, uint32_t me, const struct timespec *deadline)
 	int r;
 
 	r = shmc__lock_word(mv->seg, &mv->obj->lock, me, deadline,
-	    mv->tick_ms);
+	    mv->tick_ms, NULL);
 	if (r == EOWNERDEAD) {
 		recover(mv, me);
 		r = shmc__consistent_word(&mv->obj->lock, me);

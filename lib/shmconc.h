@@ -352,7 +352,9 @@ struct shmc_info {
 	int holder;                     /* mutex: the owner's pid, or 0 */
 	unsigned int value_size;        /* MVar value, channel message */
 	struct shmc_chan_stat chan;     /* a channel's figures */
-	unsigned int reserved[8];
+	int died;                       /* mutex: pid of the last owner that
+					   died holding it, or 0 */
+	unsigned int reserved[7];
 };
 
 struct shmc_peer_info {
