@@ -1,0 +1,592 @@
+/*
+ * shmcond: a condition variable from the shell.
+ *
+ * The textbook pattern, with commands for the predicate and the update:
+ * "shmcond wait NAME -- PREDICATE" locks the mutex, runs PREDICATE, and
+ * while it fails waits on the condition variable and runs it again; it
+ * exits 0 once PREDICATE succeeds.  "shmcond signal NAME -- UPDATE" (or
+ * broadcast) locks the mutex, runs UPDATE, unlocks, and wakes one waiter
+ * (or all).  The state itself is the user's: files, typically, which the
+ * predicate reads and the update writes, under the mutex.
+ *
+ * Names.  The object NAME is two shmconc objects: the condition variable
+ * NAME and the mutex NAME.lock, both created on first use.  The mutex is
+ * an ordinary one, so "shmlock NAME.lock command" updates the state under
+ * the same lock, and "shmcond broadcast NAME" then wakes the waiters.
+ * NAME is at most 195 bytes, so that NAME.lock is a valid name too.
+ *
+ * Why signal takes the mutex even without UPDATE: a waiter runs its
+ * predicate and starts waiting while it holds the mutex, and the wait
+ * releases it atomically.  Once the signaller has held the mutex, every
+ * waiter that ran its predicate before the state changed is asleep, so
+ * the wake-up cannot fall between its predicate and its wait.
+ *
+ * Predicates and updates run as children, under the mutex, started with
+ * posix_spawn (no fork handlers run, and the library's descriptors are
+ * close-on-exec, so they are never participants).  A predicate that
+ * exits with 126 or 127, as a shell does for a command it cannot run or
+ * find, cannot become true: that is an error, not a false predicate.  A
+ * predicate killed by a signal is an error too.
+ *
+ * Signals.  While shmcond waits for the mutex or on the condition
+ * variable, SIGHUP, SIGINT and SIGTERM end it at once (cli_signals' 130
+ * and 143): it holds nothing.  While it holds the mutex they are blocked,
+ * and while a child runs they are forwarded to it (except those from the
+ * terminal, which reach the child anyway); a wait interrupted so exits
+ * with 128 plus the signal number once it has unlocked, unless the
+ * predicate succeeded.  A death between the library's return and our
+ * blocking, a few instructions, leaves the mutex to a dead owner, and the
+ * next user warns and goes on.
+ *
+ * Copyright 2026 The shmconc developers.
+ * SPDX-License-Identifier: MIT
+ */
+
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <shmconc.h>
+
+#include "bin/cli.h"
+
+/* The suffix of the mutex's name, and the longest NAME with it. */
+#define LOCK_SUFFIX     ".lock"
+#define NAME_MAX_LEN    195
+
+/* The options; each verb accepts those in its mask. */
+#define OPT_WAIT        0x01    /* -w */
+#define OPT_EXIT        0x02    /* -E */
+#define OPT_CMD         0x04    /* -c */
+
+/* Whether a verb takes a command: none, optional, required. */
+#define CMD_NONE        0
+#define CMD_OPTIONAL    1
+#define CMD_REQUIRED    2
+
+enum verb_id {
+	BROADCAST, RM, SIGNAL, WAIT
+};
+
+struct verb {
+	const char *name;
+	enum verb_id id;
+	int opts;               /* the options it accepts */
+	int cmd;                /* CMD_*: whether it takes a command */
+};
+
+#define OPT_ALL         (OPT_WAIT | OPT_EXIT | OPT_CMD)
+
+static const struct verb verbs[] = {
+	{ "broadcast",  BROADCAST,      OPT_ALL,        CMD_OPTIONAL },
+	{ "rm",         RM,             0,              CMD_NONE },
+	{ "signal",     SIGNAL,         OPT_ALL,        CMD_OPTIONAL },
+	{ "wait",       WAIT,           OPT_ALL,        CMD_REQUIRED },
+};
+
+static const struct {
+	int bit;
+	const char *name;
+} optnames[] = {
+	{ OPT_WAIT, "-w" },
+	{ OPT_EXIT, "-E" },
+	{ OPT_CMD, "-c" },
+};
+
+static const char synopsis[] =
+    "shmcond [-hV]\n"
+    "shmcond wait [-w secs] [-E code] name [--] predicate [argument ...]\n"
+    "shmcond wait [-w secs] [-E code] name -c predicate\n"
+    "shmcond signal | broadcast [-w secs] [-E code] name\n"
+    "        [[--] update [argument ...] | -c update]\n"
+    "shmcond rm name\n";
+
+/* What the command line asks for. */
+struct cmd {
+	const struct verb *verb;
+	const char *name;
+	char lockname[NAME_MAX_LEN + 1 + sizeof(LOCK_SUFFIX)];
+	char **argv;            /* the command, or NULL */
+	const char *command;    /* -c */
+	int given;              /* OPT_ bits of the options given */
+	int wait;               /* -w was given: use deadline */
+	struct timespec deadline;
+	int conflict;           /* -E: status for a timeout */
+};
+
+/* The objects of a cmd, once open. */
+struct obj {
+	struct shmc_mutex *m;
+	struct shmc_cond *cv;
+};
+
+extern char **environ;
+
+/* The signals forwarded to a child, and our mask before we held. */
+static const int fwd_sigs[] = { SIGHUP, SIGINT, SIGTERM };
+static sigset_t fwd_set, orig_mask;
+
+/* The running child, or 0; the last signal forwarded to it. */
+static volatile sig_atomic_t child;
+static volatile sig_atomic_t caught;
+
+static void usage_error(const char *, ...) CLI_PRINTF(1, 2) CLI_NORETURN;
+static void fail_object(int, const char *) CLI_NORETURN;
+
+/* Print "shmcond: message" and the usage, and exit 64. */
+static void
+usage_error(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cli_warn(0, "%s", msg);
+	cli_usage(CLI_USAGE, synopsis);
+}
+
+/* Exit for an error of an open or unlink call on name. */
+static void
+fail_object(int err, const char *name)
+{
+	if (err == EINVAL)
+		cli_failx(CLI_USAGE, "bad name '%s': names are 1 to %d of "
+		    "A-Z a-z 0-9 . _ - and do not start with . or -", name,
+		    NAME_MAX_LEN);
+	cli_fail(err, "%s", name);
+}
+
+/*
+ * Forward the signal to the running child, or, with none running, end at
+ * once: we are waiting and hold nothing (or, in a window of a few
+ * instructions, a mutex whose next user is told).
+ */
+static void
+on_signal(int sig, siginfo_t *si, void *uc)
+{
+	pid_t pid = (pid_t)child;
+
+	(void)uc;
+	if (pid <= 0)
+		_exit(CLI_SIGBASE + sig);
+	caught = sig;
+	if (si == NULL || si->si_code != SI_KERNEL)
+		(void)kill(pid, sig);
+}
+
+/*
+ * Install on_signal for the forwarded signals, except those ignored when
+ * we started.  cli_signals ignores SIGPIPE for us; posix_spawn gives it
+ * back to the children.
+ */
+static void
+setup_signals(void)
+{
+	struct sigaction sa, old;
+	size_t i;
+
+	cli_signals();
+	sigemptyset(&fwd_set);
+	for (i = 0; i < sizeof(fwd_sigs) / sizeof(fwd_sigs[0]); i++)
+		sigaddset(&fwd_set, fwd_sigs[i]);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_signal;
+	sa.sa_mask = fwd_set;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	for (i = 0; i < sizeof(fwd_sigs) / sizeof(fwd_sigs[0]); i++) {
+		if (sigaction(fwd_sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler == SIG_IGN)
+			continue;
+		(void)sigaction(fwd_sigs[i], &sa, NULL);
+	}
+	(void)sigprocmask(SIG_SETMASK, NULL, &orig_mask);
+}
+
+/*
+ * Run the command of c and wait for it.  Returns its status as a shell
+ * gives it: the exit status, 128 plus the number of the signal that
+ * killed it (*killed set), 127 if it was not found and 126 if it could
+ * not be run.  Called with the forwarded signals blocked; they are let
+ * through, to be forwarded, while it runs.
+ */
+static int
+run(const struct cmd *c, int *killed)
+{
+	static char sh[] = "sh", dash_c[] = "-c";
+	posix_spawnattr_t sa;
+	sigset_t def;
+	siginfo_t si;
+	char *shargv[4], **argv;
+	pid_t pid;
+	int r, st;
+
+	*killed = 0;
+	if (c->command != NULL) {
+		shargv[0] = sh;
+		shargv[1] = dash_c;
+		shargv[2] = (char *)c->command;
+		shargv[3] = NULL;
+		argv = shargv;
+	} else
+		argv = c->argv;
+	if ((r = posix_spawnattr_init(&sa)) != 0)
+		cli_fail(r, "cannot run %s", argv[0]);
+	sigemptyset(&def);
+	sigaddset(&def, SIGPIPE);
+	(void)posix_spawnattr_setsigdefault(&sa, &def);
+	(void)posix_spawnattr_setsigmask(&sa, &orig_mask);
+	(void)posix_spawnattr_setflags(&sa,
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+	if (c->command != NULL)
+		r = posix_spawn(&pid, "/bin/sh", NULL, &sa, argv, environ);
+	else
+		r = posix_spawnp(&pid, argv[0], NULL, &sa, argv, environ);
+	posix_spawnattr_destroy(&sa);
+	if (r != 0) {
+		cli_warn(r, "%s", c->command != NULL ? "/bin/sh" : argv[0]);
+		return r == ENOENT ? CLI_NOTFOUND : CLI_NOEXEC;
+	}
+	child = pid;
+	(void)sigprocmask(SIG_SETMASK, &orig_mask, NULL);
+	/* Wait without reaping: the pid stays ours while we may kill it. */
+	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) != 0)
+		if (errno != EINTR)
+			break;
+	(void)sigprocmask(SIG_BLOCK, &fwd_set, NULL);
+	child = 0;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			cli_fail(errno, "waiting for %s", argv[0]);
+	if (WIFSIGNALED(st)) {
+		*killed = 1;
+		return CLI_SIGBASE + WTERMSIG(st);
+	}
+	return WEXITSTATUS(st);
+}
+
+/* Open the mutex, then the condition variable, creating them. */
+static void
+open_obj(const struct cmd *c, struct obj *o)
+{
+	int r;
+
+	if ((r = shmc_mutex_open(c->lockname, SHMC_CREAT, NULL, &o->m)) != 0)
+		fail_object(r, r == EINVAL ? c->name : c->lockname);
+	if ((r = shmc_cond_open(c->name, SHMC_CREAT, NULL, &o->cv)) != 0)
+		fail_object(r, c->name);
+}
+
+/*
+ * After a lock or a wait returned EOWNERDEAD: the state is the user's,
+ * so say so and go on.
+ */
+static void
+owner_died(const struct cmd *c, struct obj *o)
+{
+	int r;
+
+	cli_warn(0, "%s: a previous holder of %s died holding it; going on",
+	    c->name, c->lockname);
+	if ((r = shmc_mutex_consistent(o->m)) != 0)
+		cli_fail(r, "%s", c->lockname);
+}
+
+/*
+ * Lock the mutex by the deadline, or exit with the conflict status.  From
+ * the moment we hold it, the forwarded signals are blocked.
+ */
+static void
+hold(const struct cmd *c, struct obj *o)
+{
+	int r;
+
+	r = shmc_mutex_timedlock(o->m, c->wait ? &c->deadline : NULL);
+	if (r == 0 || r == EOWNERDEAD)
+		(void)sigprocmask(SIG_BLOCK, &fwd_set, NULL);
+	if (r == ETIMEDOUT)
+		exit(c->conflict);
+	if (r == EOWNERDEAD)
+		owner_died(c, o);
+	else if (r != 0)
+		cli_fail(r, "%s", c->lockname);
+}
+
+static void
+unhold(const struct cmd *c, struct obj *o)
+{
+	int r;
+
+	if ((r = shmc_mutex_unlock(o->m)) != 0)
+		cli_fail(r, "%s: unlock", c->lockname);
+}
+
+/* The number of a forwarded signal pending while we hold, or 0. */
+static int
+pending(void)
+{
+	sigset_t set;
+	size_t i;
+
+	if (sigpending(&set) != 0)
+		return 0;
+	for (i = 0; i < sizeof(fwd_sigs) / sizeof(fwd_sigs[0]); i++)
+		if (sigismember(&set, fwd_sigs[i]))
+			return fwd_sigs[i];
+	return 0;
+}
+
+/* Has the deadline of c passed? */
+static int
+expired(const struct cmd *c)
+{
+	struct timespec now;
+
+	if (!c->wait)
+		return 0;
+	(void)clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > c->deadline.tv_sec ||
+	    (now.tv_sec == c->deadline.tv_sec &&
+	    now.tv_nsec >= c->deadline.tv_nsec);
+}
+
+/*
+ * wait: the predicate loop.  After a timeout the predicate runs once
+ * more, so that a change that came with the deadline is not missed; a
+ * deadline that has passed already (-w 0) runs it once.
+ */
+static int
+do_wait(const struct cmd *c)
+{
+	struct obj o;
+	int r, st, killed, sig;
+
+	open_obj(c, &o);
+	hold(c, &o);
+	for (;;) {
+		st = run(c, &killed);
+		if (st == 0 || killed || st == CLI_NOEXEC ||
+		    st == CLI_NOTFOUND)
+			break;
+		if ((sig = caught) != 0 || (sig = pending()) != 0) {
+			st = CLI_SIGBASE + sig;
+			break;
+		}
+		if (expired(c)) {
+			st = c->conflict;
+			break;
+		}
+		(void)sigprocmask(SIG_SETMASK, &orig_mask, NULL);
+		r = shmc_cond_timedwait(o.cv, o.m, c->wait ? &c->deadline :
+		    NULL);
+		if (r == 0 || r == ETIMEDOUT || r == EOWNERDEAD)
+			(void)sigprocmask(SIG_BLOCK, &fwd_set, NULL);
+		if (r == EOWNERDEAD)
+			owner_died(c, &o);
+		else if (r != 0 && r != ETIMEDOUT)
+			cli_fail(r, "%s", c->name);
+	}
+	unhold(c, &o);
+	return st;
+}
+
+/*
+ * signal and broadcast: run the update under the mutex; wake nobody if it
+ * fails.  The wake-up comes after the unlock, so that the waiter it wakes
+ * finds the mutex free; a signal that arrives meanwhile stays blocked.
+ */
+static int
+do_notify(const struct cmd *c)
+{
+	struct obj o;
+	int st = 0, killed;
+
+	open_obj(c, &o);
+	hold(c, &o);
+	if (c->argv != NULL || c->command != NULL)
+		st = run(c, &killed);
+	unhold(c, &o);
+	if (st != 0)
+		return st;
+	if (c->verb->id == SIGNAL)
+		(void)shmc_cond_signal(o.cv);
+	else
+		(void)shmc_cond_broadcast(o.cv);
+	return CLI_OK;
+}
+
+/* rm: remove both names; either may be missing, not both. */
+static int
+do_rm(const struct cmd *c)
+{
+	int r, rl;
+
+	r = shmc_cond_unlink(c->name);
+	if (r == EINVAL)
+		fail_object(r, c->name);
+	rl = shmc_mutex_unlink(c->lockname);
+	if (rl == EINVAL)
+		fail_object(rl, c->name);
+	if (r == ENOENT && rl == ENOENT)
+		cli_failx(CLI_NOOBJ, "%s: no such condition variable",
+		    c->name);
+	if (r != 0 && r != ENOENT)
+		cli_fail(r, "%s", c->name);
+	if (rl != 0 && rl != ENOENT)
+		cli_fail(rl, "%s", c->lockname);
+	return CLI_OK;
+}
+
+/*
+ * Parse the options of argv[1..] up to the first operand, or past "--",
+ * and return the index of that operand.  argv[0] is the program name or
+ * the operand before: each call starts getopt afresh.
+ */
+static int
+parse_opts(int argc, char **argv, struct cmd *c)
+{
+	static const struct option longopts[] = {
+		{ "command",            required_argument, NULL, 'c' },
+		{ "conflict-exit-code", required_argument, NULL, 'E' },
+		{ "help",               no_argument,       NULL, 'h' },
+		{ "timeout",            required_argument, NULL, 'w' },
+		{ "version",            no_argument,       NULL, 'V' },
+		{ "wait",               required_argument, NULL, 'w' },
+		{ NULL,                 0,                 NULL, 0 }
+	};
+	char opt[3] = "-?";
+	long n;
+	int ch;
+
+	opterr = 0;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "+:E:Vc:hw:", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'E':
+			if (cli_number(optarg, 0, 255, &n) != 0)
+				cli_failx(CLI_USAGE, "bad exit code '%s': 0 "
+				    "to 255", optarg);
+			c->conflict = (int)n;
+			c->given |= OPT_EXIT;
+			break;
+		case 'V':
+			printf("shmcond (shmconc) %s\n", shmc_version());
+			exit(CLI_OK);
+		case 'c':
+			if (c->command != NULL)
+				usage_error("-c given twice");
+			c->command = optarg;
+			c->given |= OPT_CMD;
+			break;
+		case 'h':
+			cli_usage(CLI_OK, synopsis);
+		case 'w':
+			if (cli_seconds(optarg, &c->deadline) != 0)
+				cli_failx(CLI_USAGE, "bad timeout '%s': "
+				    "seconds, such as 2 or 0.5, at most a year",
+				    optarg);
+			c->wait = 1;
+			c->given |= OPT_WAIT;
+			break;
+		case ':':
+			opt[1] = (char)optopt;
+			usage_error("option %s needs an argument",
+			    optopt > 0 && optopt < 128 ? opt :
+			    argv[optind - 1]);
+			break;
+		default:
+			opt[1] = (char)optopt;
+			usage_error("unknown option '%s'",
+			    optopt > 0 && optopt < 128 ? opt :
+			    argv[optind - 1]);
+			break;
+		}
+	}
+	return optind;
+}
+
+/*
+ * Parse the command line into *c, exiting on -h, -V or any error.
+ * Options may come before the verb, between the verb and the name, and
+ * after the name; the first operand after the name, or whatever follows
+ * "--", starts the command.
+ */
+static void
+parse(int argc, char **argv, struct cmd *c)
+{
+	const char *verb;
+	size_t i;
+	int k;
+
+	memset(c, 0, sizeof(*c));
+	c->conflict = CLI_WOULDBLOCK;
+	k = parse_opts(argc, argv, c);
+	if (k >= argc)
+		usage_error("missing verb");
+	verb = argv[k];
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(verb, verbs[i].name) == 0)
+			c->verb = &verbs[i];
+	if (c->verb == NULL)
+		usage_error("unknown verb '%s'", verb);
+	argc -= k;
+	argv += k;
+	k = parse_opts(argc, argv, c);
+	if (k >= argc)
+		usage_error("%s: missing name", verb);
+	c->name = argv[k];
+	argc -= k;
+	argv += k;
+	k = parse_opts(argc, argv, c);
+	if (k < argc)
+		c->argv = argv + k;
+	for (i = 0; i < sizeof(optnames) / sizeof(optnames[0]); i++)
+		if (c->given & optnames[i].bit & ~c->verb->opts)
+			usage_error("%s: option %s does not apply", verb,
+			    optnames[i].name);
+	if (c->argv != NULL && c->command != NULL)
+		usage_error("%s: both -c and a command", verb);
+	if (c->argv != NULL && c->verb->cmd == CMD_NONE)
+		usage_error("%s: too many operands", verb);
+	if (c->argv == NULL && c->command == NULL &&
+	    c->verb->cmd == CMD_REQUIRED)
+		usage_error("%s: missing predicate", verb);
+	if (strlen(c->name) > NAME_MAX_LEN + 1)
+		fail_object(EINVAL, c->name);
+	(void)snprintf(c->lockname, sizeof(c->lockname), "%s%s", c->name,
+	    LOCK_SUFFIX);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cmd c;
+
+	cli_init(argv[0]);
+	parse(argc, argv, &c);
+	setup_signals();
+	switch (c.verb->id) {
+	case BROADCAST:
+	case SIGNAL:
+		return do_notify(&c);
+	case RM:
+		return do_rm(&c);
+	case WAIT:
+		return do_wait(&c);
+	}
+	return CLI_OSERR;
+}
