@@ -141,7 +141,7 @@ obj_init(void *o, const uint64_t *param, const void *arg)
 }
 
 const struct shmc__kind shmc__chan_kind = {
-	SHMC__KIND_CHAN, obj_size, obj_init
+	SHMC__KIND_CHAN, 0, obj_size, obj_init
 };
 
 static struct shmc__chan_slot *

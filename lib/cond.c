@@ -32,7 +32,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "cond.h"
 #include "futex.h"
@@ -40,27 +39,9 @@
 #include "peer.h"
 #include "wait.h"
 
-static uint32_t
-obj_size(const uint64_t *param)
-{
-	unsigned int i;
-
-	for (i = 0; i < SHMC__NPARAM; i++)
-		if (param[i] != 0)
-			return 0;
-	return sizeof(struct shmc__cond_obj);
-}
-
-static void
-obj_init(void *obj, const uint64_t *param, const void *arg)
-{
-	(void)param;
-	(void)arg;
-	memset(obj, 0, sizeof(struct shmc__cond_obj));
-}
-
+/* The object area starts zeroed: free, no waiters. */
 const struct shmc__kind shmc__cond_kind = {
-	SHMC__KIND_COND, obj_size, obj_init
+	SHMC__KIND_COND, sizeof(struct shmc__cond_obj), NULL, NULL
 };
 
 int

@@ -34,7 +34,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "futex.h"
 #include "mutex.h"
@@ -47,27 +46,9 @@
  */
 #define CAS_TRIES       1000
 
-static uint32_t
-obj_size(const uint64_t *param)
-{
-	unsigned int i;
-
-	for (i = 0; i < SHMC__NPARAM; i++)
-		if (param[i] != 0)
-			return 0;
-	return sizeof(struct shmc__mutex_obj);
-}
-
-static void
-obj_init(void *obj, const uint64_t *param, const void *arg)
-{
-	(void)param;
-	(void)arg;
-	memset(obj, 0, sizeof(struct shmc__mutex_obj));
-}
-
+/* The object area starts zeroed: free, no waiters. */
 const struct shmc__kind shmc__mutex_kind = {
-	SHMC__KIND_MUTEX, obj_size, obj_init
+	SHMC__KIND_MUTEX, sizeof(struct shmc__mutex_obj), NULL, NULL
 };
 
 int

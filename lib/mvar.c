@@ -146,7 +146,7 @@ obj_init(void *o, const uint64_t *param, const void *arg)
 }
 
 const struct shmc__kind shmc__mvar_kind = {
-	SHMC__KIND_MVAR, obj_size, obj_init
+	SHMC__KIND_MVAR, 0, obj_size, obj_init
 };
 
 /* The participant slot of ID id. */

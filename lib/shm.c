@@ -173,6 +173,20 @@ name_path(const char *name, char *path, size_t size)
 	return 0;
 }
 
+/* The size of kind's object area for param, or 0 if param is invalid. */
+static uint64_t
+kind_size(const struct shmc__kind *kind, const uint64_t *param)
+{
+	unsigned int i;
+
+	if (kind->obj_size != NULL)
+		return kind->obj_size(param);
+	for (i = 0; i < SHMC__NPARAM; i++)
+		if (param[i] != 0)
+			return 0;
+	return kind->size;
+}
+
 /*
  * Fill in the layout fields of h for kind with the given parameters and
  * table size.  Returns EINVAL if the parameters are invalid or the object
@@ -185,7 +199,7 @@ layout(struct shmc__hdr *h, const struct shmc__kind *kind,
 	uint64_t obj_size, peer_off, total;
 	long page;
 
-	obj_size = kind->obj_size(param);
+	obj_size = kind_size(kind, param);
 	if (obj_size == 0)
 		return EINVAL;
 	page = sysconf(_SC_PAGESIZE);
@@ -368,7 +382,8 @@ create(const char *path, unsigned int mode, const struct shmc__kind *kind,
 		goto fail_errno;
 	memcpy(base, h, sizeof(*h));
 	SHMC__STOP("create-header");
-	kind->init((unsigned char *)base + h->obj_off, param, arg);
+	if (kind->init != NULL)
+		kind->init((unsigned char *)base + h->obj_off, param, arg);
 	SHMC__STOP("create-init");
 	if (path == NULL) {
 		if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |

@@ -74,14 +74,17 @@ _Static_assert(offsetof(struct shmc__hdr, param) == 64, "header layout");
 _Static_assert(offsetof(struct shmc__hdr, checksum) == 120, "header layout");
 
 /*
- * What a primitive tells the segment layer about its kind: the size of its
- * object area for the given parameters (0 if the parameters are invalid,
- * which makes a header carrying them corrupt), and how to initialise a new
- * object area, which the creator does before publishing (arg is the open
- * call's, such as an MVar's first value).
+ * What a primitive tells the segment layer about its kind.  A kind with
+ * no parameters (mutex, condvar) gives the fixed size of its object area,
+ * which starts zeroed.  One with parameters gives instead the size of its
+ * object area for them (0 if they are invalid, which makes a header
+ * carrying them corrupt), and how to initialise a new object area, which
+ * the creator does before publishing (arg is the open call's, such as an
+ * MVar's first value).
  */
 struct shmc__kind {
 	uint32_t kind;
+	uint32_t size;
 	uint32_t (*obj_size)(const uint64_t *param);
 	void (*init)(void *obj, const uint64_t *param, const void *arg);
 };
