@@ -162,9 +162,10 @@ int shmc_cond_broadcast(struct shmc_cond *c) SHMC_NONNULL(1);
  * value put.  try_ calls never wait for the MVar (EAGAIN); timed calls give
  * up at the deadline (ETIMEDOUT).  A value larger than the caller's buffer
  * is EMSGSIZE and stays where it is.  A participant killed inside any call
- * leaves the MVar as before the call or as after it; a value whose taker or
- * modifier died is restored, and the next take, swap, take_with or modify
- * returns it with EOWNERDEAD.  On an anonymous MVar that no other live
+ * leaves the MVar as before the call or as after it; a value held by a
+ * take_with or modify whose caller died (it may have acted on the value)
+ * is restored, and the next take, swap, take_with or modify returns it with
+ * EOWNERDEAD.  On an anonymous MVar that no other live
  * participant can reach, a call that would wait for ever returns EDEADLK.
  * See shmc_mvar(3).
  */
