@@ -331,7 +331,7 @@ send_one(struct shmc_chan *ch, uint32_t me, const void *msg, size_t len,
 {
 	struct shmc__chan_obj *obj = ch->obj;
 	struct shmc__chan_slot *s;
-	uint64_t t, st;
+	uint64_t t, st, next;
 	uint32_t seq;
 	int r, loops = 0, check = 0;
 
@@ -377,8 +377,13 @@ send_one(struct shmc_chan *ch, uint32_t me, const void *msg, size_t len,
 		check = r == ETIME;
 		loops = 0;
 	}
-	/* Release: a sender that sees the new tail also sees our claim. */
-	atomic_compare_exchange_strong_explicit(&obj->tail, &t, t + 1,
+	/*
+	 * Move tail on, unless a helper did.  Release: a sender that sees
+	 * the new tail also sees our claim.  The CAS gets a copy: on failure
+	 * it overwrites its expected value, and t is our position.
+	 */
+	next = t;
+	atomic_compare_exchange_strong_explicit(&obj->tail, &next, t + 1,
 	    memory_order_release, memory_order_relaxed);
 	SHMC__STOP("chan-send-claimed");
 	seq = atomic_fetch_add_explicit(
