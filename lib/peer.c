@@ -341,12 +341,10 @@ fork_child(void)
 	struct shmc__seg *seg;
 	struct shmc__att *att, *next, *kept;
 
-	pthread_mutex_init(&reg_lock, NULL);
 	memset(shmc__tls, 0, sizeof(shmc__tls));
 	info_pid = 0;
 	shmc__forks++;
 	for (seg = reg_head; seg != NULL; seg = seg->next) {
-		pthread_mutex_init(&seg->lock, NULL);
 		kept = NULL;
 		for (att = seg->atts; att != NULL; att = next) {
 			next = att->next;
@@ -359,11 +357,10 @@ fork_child(void)
 			free(att);
 		}
 		seg->atts = kept;
-		if (seg->fork_fd < 0)
-			continue;
-		att = malloc(sizeof(*att));
+		att = seg->fork_fd < 0 ? NULL : malloc(sizeof(*att));
 		if (att == NULL) {
-			close(seg->fork_fd);
+			if (seg->fork_fd >= 0)
+				close(seg->fork_fd);
 		} else {
 			att->thread = pthread_self();
 			att->kind = ATT_THREAD;
@@ -375,7 +372,10 @@ fork_child(void)
 			(void)pthread_setspecific(exit_key, seg);
 		}
 		seg->fork_fd = -1;
+		pthread_mutex_unlock(&seg->lock);
 	}
+	/* As in fork_parent: the locks fork_prepare took are ours to drop. */
+	pthread_mutex_unlock(&reg_lock);
 }
 
 static void
