@@ -167,10 +167,22 @@ wake_receiver(struct shmc_chan *ch)
 	}
 }
 
-/* Wake every sender waiting for room or for its message to be taken. */
+/*
+ * Wake every sender waiting for room or for its message to be taken, now
+ * that the receiver has moved head to h.  On a buffered channel, only once
+ * half the ring is free: a sender woken for every freed slot costs a
+ * system call per message when the receiver is the faster side.  A sender
+ * the receiver leaves asleep wakes at its tick anyway.
+ */
 static void
-wake_senders(struct shmc_chan *ch)
+wake_senders(struct shmc_chan *ch, uint64_t h)
 {
+	uint64_t tail;
+
+	/* Relaxed: a hint for the batching; the eventcount below decides. */
+	tail = atomic_load_explicit(&ch->obj->tail, memory_order_relaxed);
+	if (!ch->rendezvous && tail > h && tail - h > ch->capacity / 2)
+		return;
 	/* Sequentially consistent: as wake_receiver, the other way round. */
 	if (atomic_load_explicit(&ch->obj->tx_sleep, memory_order_seq_cst)) {
 		atomic_fetch_add_explicit(&ch->obj->tx_ev, 1,
@@ -569,7 +581,7 @@ skip(struct shmc_chan *ch, struct shmc__chan_slot *s, uint64_t h)
 	atomic_fetch_add_explicit(&obj->skipped, 1, memory_order_relaxed);
 	/* Release: a rendezvous sender that sees head past t is done. */
 	atomic_store_explicit(&obj->head, h + 1, memory_order_release);
-	wake_senders(ch);
+	wake_senders(ch, h + 1);
 }
 
 /*
@@ -637,7 +649,7 @@ deliver(struct shmc_chan *ch, struct shmc__chan_slot *s, uint64_t h,
 		return WITHDRAWN;
 	/* Release: pairs with wait_taken's acquire of head. */
 	atomic_store_explicit(&obj->head, h + 1, memory_order_release);
-	wake_senders(ch);
+	wake_senders(ch, h + 1);
 	return 0;
 }
 
