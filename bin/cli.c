@@ -417,8 +417,12 @@ cli_drain(int fd)
 		pfd.events = 0;
 		if (poll(&pfd, 1, ms) < 0 && errno != EINTR)
 			return errno;
+		/*
+		 * The reader is gone; it may have read everything first, as
+		 * head -n 1 does before it exits.
+		 */
 		if (pfd.revents & POLLERR)
-			return EPIPE;
+			return ioctl(fd, FIONREAD, &n) == 0 && n == 0 ? 0 : EPIPE;
 		if (ms < DRAIN_MAX_MS)
 			ms *= 2;
 	}
