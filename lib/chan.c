@@ -351,6 +351,7 @@ send_one(struct shmc_chan *ch, uint32_t me, const void *msg, size_t len,
 		sends = 0;
 		check = 1;
 	}
+again:
 	for (;;) {
 		if (receiver_gone(ch, check))
 			return EPIPE;
@@ -409,10 +410,20 @@ send_one(struct shmc_chan *ch, uint32_t me, const void *msg, size_t len,
 	SHMC__STOP("chan-send-copied");
 	/*
 	 * The commit.  Sequentially consistent (and so a release of the
-	 * message above): see wake_receiver, which the caller runs next.
+	 * message above): see wake_receiver, which the caller runs next.  A
+	 * CAS from our own claim: if the receiver took us for dead and
+	 * skipped the slot (a stopped sender whose lease check raced a
+	 * reclaim, or a scribbled word), the slot is no longer ours, and
+	 * the message goes again in a new one rather than over a slot the
+	 * receiver has passed.
 	 */
-	atomic_store_explicit(&s->state, SHMC__STATE(t, SHMC__SLOT_COMMITTED),
-	    memory_order_seq_cst);
+	st = SHMC__STATE(t, me);
+	if (!atomic_compare_exchange_strong_explicit(&s->state, &st,
+	    SHMC__STATE(t, SHMC__SLOT_COMMITTED), memory_order_seq_cst,
+	    memory_order_relaxed)) {
+		loops = 0;
+		goto again;
+	}
 	*pos = t;
 	return 0;
 }
@@ -647,6 +658,7 @@ deliver(struct shmc_chan *ch, struct shmc__chan_slot *s, uint64_t h,
 	    SHMC__STATE(h + ch->capacity, SHMC__SLOT_FREE),
 	    memory_order_seq_cst, memory_order_relaxed))
 		return WITHDRAWN;
+	SHMC__STOP("chan-recv-freed");
 	/* Release: pairs with wait_taken's acquire of head. */
 	atomic_store_explicit(&obj->head, h + 1, memory_order_release);
 	wake_senders(ch, h + 1);
@@ -677,6 +689,16 @@ recv_one(struct shmc_chan *ch, struct rx *rx, const struct timespec *deadline,
 		/* Acquire: pairs with the sender's commit. */
 		st = atomic_load_explicit(&s->state, memory_order_acquire);
 		status = SHMC__STATE_ST(st);
+		if (SHMC__STATE_POS(st) == (uint32_t)(h + ch->capacity)) {
+			/*
+			 * A receiver before us freed this slot and died before
+			 * it moved head on: finish its step.  Release, as in
+			 * deliver.
+			 */
+			atomic_store_explicit(&obj->head, h + 1,
+			    memory_order_release);
+			continue;
+		}
 		if (SHMC__STATE_POS(st) != (uint32_t)h)
 			return EBADMSG;
 		if (status == SHMC__SLOT_COMMITTED ||
