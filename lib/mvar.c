@@ -509,14 +509,19 @@ attempt(struct shmc_mvar *mv, uint32_t me, struct op *op)
 		settle(mv);
 		return r;
 	}
+	/*
+	 * The restored mark goes with the commit (commit_value clears it for
+	 * swap): a caller killed before its commit leaves the news for the
+	 * next one.
+	 */
 	r = ld(&obj->restored) ? EOWNERDEAD : 0;
-	st(&obj->restored, 0);
 	switch (op->kind) {
 	case OP_TAKE:
 		SHMC__STOP("mvar-take-copied");
 		/* Release: the commit; see commit_value. */
 		atomic_store_explicit(&obj->state, cur, memory_order_release);
 		st(&obj->resv, 0);
+		st(&obj->restored, 0);
 		break;
 	case OP_SWAP:
 		commit_value(mv, op->in, op->inlen, "mvar-swap-copied");
