@@ -27,12 +27,15 @@
 
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -52,6 +55,16 @@
 #define DRAIN_MAX_MS    50
 
 const char *cli_progname = "shmconc";
+
+extern char **environ;
+
+/* The signals forwarded to a command, and our mask before we held. */
+static const int fwd_sigs[] = { SIGHUP, SIGINT, SIGTERM };
+static sigset_t fwd_set, orig_mask;
+
+/* The running command, or 0; the last signal forwarded to it. */
+static volatile sig_atomic_t child;
+static volatile sig_atomic_t caught;
 
 /*
  * Set the program name, and make sure descriptors 0, 1 and 2 are open.
@@ -182,6 +195,28 @@ cli_usage(int status, const char *synopsis)
 	if (p == synopsis || p[-1] != '\n')
 		fputc('\n', f);
 	exit(status == 0 ? CLI_OK : CLI_USAGE);
+}
+
+/* Say what is wrong with the command line, then how to use it. */
+void
+cli_usage_error(const char *synopsis, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cli_warn(0, "%s", msg);
+	cli_usage(CLI_USAGE, synopsis);
+}
+
+/* Say what a valid name is, for a name the library found invalid. */
+void
+cli_bad_name(const char *name, int max)
+{
+	cli_failx(CLI_USAGE, "bad name '%s': names are 1 to %d of "
+	    "A-Z a-z 0-9 . _ - and do not start with . or -", name, max);
 }
 
 /*
@@ -461,4 +496,201 @@ cli_signals(void)
 	}
 	sa.sa_handler = SIG_IGN;
 	(void)sigaction(SIGPIPE, &sa, NULL);
+}
+
+/*
+ * Forward the signal to the running command, or, with none running, end
+ * at once, as cli_signals does: we are waiting and hold nothing (or, in a
+ * window of a few instructions, a mutex whose next user is told).  A
+ * signal the kernel sent, from the terminal, reaches the command anyway.
+ */
+static void
+on_forward(int sig, siginfo_t *si, void *uc)
+{
+	pid_t pid = (pid_t)child;
+
+	(void)uc;
+	if (pid <= 0)
+		_exit(CLI_SIGBASE + sig);
+	caught = sig;
+	if (si == NULL || si->si_code != SI_KERNEL)
+		(void)kill(pid, sig);
+}
+
+/*
+ * Install on_forward for the forwarded signals, except those ignored when
+ * we started, which stay ignored for us and for the command.  cli_signals
+ * ignores SIGPIPE for us; cli_run gives it back to the command.
+ */
+void
+cli_forward_signals(void)
+{
+	struct sigaction sa, old;
+	size_t i;
+
+	cli_signals();
+	sigemptyset(&fwd_set);
+	for (i = 0; i < sizeof(fwd_sigs) / sizeof(fwd_sigs[0]); i++)
+		sigaddset(&fwd_set, fwd_sigs[i]);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_forward;
+	sa.sa_mask = fwd_set;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	for (i = 0; i < sizeof(fwd_sigs) / sizeof(fwd_sigs[0]); i++) {
+		if (sigaction(fwd_sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler == SIG_IGN)
+			continue;
+		(void)sigaction(fwd_sigs[i], &sa, NULL);
+	}
+	(void)sigprocmask(SIG_SETMASK, NULL, &orig_mask);
+}
+
+/* Block the forwarded signals, as from the moment we hold a mutex. */
+void
+cli_hold_signals(void)
+{
+	(void)sigprocmask(SIG_BLOCK, &fwd_set, NULL);
+}
+
+/* Give back the mask we started with. */
+void
+cli_release_signals(void)
+{
+	(void)sigprocmask(SIG_SETMASK, &orig_mask, NULL);
+}
+
+/* The last signal forwarded, or the first forwarded one pending, or 0. */
+int
+cli_caught_signal(void)
+{
+	sigset_t set;
+	size_t i;
+
+	if (caught != 0)
+		return caught;
+	if (sigpending(&set) != 0)
+		return 0;
+	for (i = 0; i < sizeof(fwd_sigs) / sizeof(fwd_sigs[0]); i++)
+		if (sigismember(&set, fwd_sigs[i]))
+			return fwd_sigs[i];
+	return 0;
+}
+
+/*
+ * Start the command with posix_spawn, SIGPIPE at its default and our
+ * original mask, and wait for it.  The first wait does not reap it, so
+ * that its pid stays ours while the handler may kill it.
+ */
+int
+cli_run(char **argv, const char *command, int *killed)
+{
+	static char sh[] = "sh", dash_c[] = "-c";
+	posix_spawnattr_t sa;
+	sigset_t def;
+	siginfo_t si;
+	char *shargv[4];
+	pid_t pid;
+	int r, st;
+
+	*killed = 0;
+	if (command != NULL) {
+		shargv[0] = sh;
+		shargv[1] = dash_c;
+		shargv[2] = (char *)command;
+		shargv[3] = NULL;
+		argv = shargv;
+	}
+	if ((r = posix_spawnattr_init(&sa)) != 0)
+		cli_fail(r, "cannot run %s", argv[0]);
+	sigemptyset(&def);
+	sigaddset(&def, SIGPIPE);
+	(void)posix_spawnattr_setsigdefault(&sa, &def);
+	(void)posix_spawnattr_setsigmask(&sa, &orig_mask);
+	(void)posix_spawnattr_setflags(&sa,
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+	if (command != NULL)
+		r = posix_spawn(&pid, "/bin/sh", NULL, &sa, argv, environ);
+	else
+		r = posix_spawnp(&pid, argv[0], NULL, &sa, argv, environ);
+	posix_spawnattr_destroy(&sa);
+	if (r != 0) {
+		cli_warn(r, "%s", command != NULL ? "/bin/sh" : argv[0]);
+		return r == ENOENT ? CLI_NOTFOUND : CLI_NOEXEC;
+	}
+	child = pid;
+	cli_release_signals();
+	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) != 0)
+		if (errno != EINTR)
+			break;
+	cli_hold_signals();
+	child = 0;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			cli_fail(errno, "waiting for %s", argv[0]);
+	if (WIFSIGNALED(st)) {
+		*killed = 1;
+		return CLI_SIGBASE + WTERMSIG(st);
+	}
+	return WEXITSTATUS(st);
+}
+
+/*
+ * Field 22 of /proc/pid/stat.  The command name in field 2 may hold
+ * spaces and parentheses, so fields are counted after its last ')'.
+ */
+unsigned long long
+cli_proc_start(int pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long v;
+	ssize_t n;
+	int fd, i;
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	for (i = 0; i < 20 && p != NULL; i++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL || sscanf(p, " %llu", &v) != 1)
+		return 0;
+	return v;
+}
+
+/*
+ * The command line of a participant, if its process still runs (same
+ * pid, same start time), as ps(1) shows it; else the thread name the
+ * participant recorded, in brackets.
+ */
+void
+cli_peer_command(const struct shmc_peer_info *p, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t n = 0;
+	int fd;
+
+	if (p->pid > 0 && p->start != 0 &&
+	    cli_proc_start(p->pid) == p->start) {
+		(void)snprintf(path, sizeof(path), "/proc/%d/cmdline", p->pid);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+			n = read(fd, buf, size - 1);
+			close(fd);
+		}
+	}
+	if (n > 0) {
+		while (n > 0 && buf[n - 1] == '\0')
+			n--;
+		buf[n] = '\0';
+		while (n-- > 0)
+			if (buf[n] == '\0')
+				buf[n] = ' ';
+		if (buf[0] != '\0')
+			return;
+	}
+	(void)snprintf(buf, size, "[%s]", p->comm);
 }

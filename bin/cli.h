@@ -73,6 +73,15 @@ void cli_failx(int status, const char *fmt, ...) CLI_PRINTF(2, 3)
 void cli_usage(int status, const char *synopsis) CLI_NORETURN;
 
 /*
+ * Print "prog: message" on standard error, then the usage of synopsis,
+ * and exit with CLI_USAGE.  cli_bad_name exits with CLI_USAGE after
+ * saying that name is not a valid object name of 1 to max bytes.
+ */
+void cli_usage_error(const char *synopsis, const char *fmt, ...)
+    CLI_PRINTF(2, 3) CLI_NORETURN;
+void cli_bad_name(const char *name, int max) CLI_NORETURN;
+
+/*
  * Parsers.  Each accepts exactly its format, with no sign, blank or
  * trailing character beyond it, and returns 0 or EINVAL.  cli_seconds
  * turns "2", "0.5" or ".25" (at most 31536000 seconds and nine fraction
@@ -104,5 +113,39 @@ int cli_drain(int fd);
  * started stays ignored.
  */
 void cli_signals(void);
+
+/*
+ * Running a command (shmlock, shmcond).  cli_forward_signals calls
+ * cli_signals, then makes SIGHUP, SIGINT and SIGTERM (those not ignored
+ * at start) end the process at once with 128 plus the signal number when
+ * no command runs, and forwards them to the command while one does.
+ * cli_hold_signals blocks them; cli_release_signals restores the mask
+ * the process had before.  cli_caught_signal is the last signal
+ * forwarded, else one pending while blocked, else 0.
+ *
+ * cli_run runs argv, or command with /bin/sh -c if it is not NULL, and
+ * waits for it, with the signals let through to be forwarded.  Call it
+ * with them held.  It returns the status as a shell gives it: the exit
+ * status, 128 plus the number of the signal that killed it (*killed set),
+ * CLI_NOTFOUND or CLI_NOEXEC if it could not be started.
+ */
+void cli_forward_signals(void);
+void cli_hold_signals(void);
+void cli_release_signals(void);
+int cli_caught_signal(void);
+int cli_run(char **argv, const char *command, int *killed);
+
+struct shmc_peer_info;
+
+/*
+ * cli_proc_start is field 22 of /proc/pid/stat, the start time in clock
+ * ticks after boot, or 0.  cli_peer_command puts in buf the command line
+ * of a participant's process, its arguments joined by spaces, if the
+ * process still runs with the start time it recorded; else its thread
+ * name in brackets.
+ */
+unsigned long long cli_proc_start(int pid);
+void cli_peer_command(const struct shmc_peer_info *p, char *buf,
+    size_t size);
 
 #endif /* BIN_CLI_H */

@@ -39,7 +39,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,21 +188,8 @@ static volatile sig_atomic_t holding;
 static volatile sig_atomic_t caught;
 
 static void fail_object(int, const char *) CLI_NORETURN;
-static void usage_error(const char *, ...) CLI_PRINTF(1, 2) CLI_NORETURN;
-
 /* Print "shmchan: message" and the usage, and exit 64. */
-static void
-usage_error(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	cli_warn(0, "%s", msg);
-	cli_usage(CLI_USAGE, synopsis);
-}
+#define usage_error(...) cli_usage_error(synopsis, __VA_ARGS__)
 
 /*
  * Exit for an error of an open or unlink call.  The library checks
@@ -214,8 +200,7 @@ static void
 fail_object(int err, const char *name)
 {
 	if (err == EINVAL)
-		cli_failx(CLI_USAGE, "bad name '%s': names are 1 to 200 of "
-		    "A-Z a-z 0-9 . _ - and do not start with . or -", name);
+		cli_bad_name(name, 200);
 	if (err == ENOENT)
 		cli_failx(CLI_NOOBJ, "%s: no such channel", name);
 	if (err == EBUSY)

@@ -45,13 +45,9 @@
 #include "config.h"
 
 #include <sys/types.h>
-#include <sys/wait.h>
 
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
-#include <spawn.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,150 +128,17 @@ struct obj {
 	struct shmc_cond *cv;
 };
 
-extern char **environ;
-
-/* The signals forwarded to a child, and our mask before we held. */
-static const int fwd_sigs[] = { SIGHUP, SIGINT, SIGTERM };
-static sigset_t fwd_set, orig_mask;
-
-/* The running child, or 0; the last signal forwarded to it. */
-static volatile sig_atomic_t child;
-static volatile sig_atomic_t caught;
-
-static void usage_error(const char *, ...) CLI_PRINTF(1, 2) CLI_NORETURN;
-static void fail_object(int, const char *) CLI_NORETURN;
-
 /* Print "shmcond: message" and the usage, and exit 64. */
-static void
-usage_error(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	cli_warn(0, "%s", msg);
-	cli_usage(CLI_USAGE, synopsis);
-}
+#define usage_error(...) cli_usage_error(synopsis, __VA_ARGS__)
+static void fail_object(int, const char *) CLI_NORETURN;
 
 /* Exit for an error of an open or unlink call on name. */
 static void
 fail_object(int err, const char *name)
 {
 	if (err == EINVAL)
-		cli_failx(CLI_USAGE, "bad name '%s': names are 1 to %d of "
-		    "A-Z a-z 0-9 . _ - and do not start with . or -", name,
-		    NAME_MAX_LEN);
+		cli_bad_name(name, NAME_MAX_LEN);
 	cli_fail(err, "%s", name);
-}
-
-/*
- * Forward the signal to the running child, or, with none running, end at
- * once: we are waiting and hold nothing (or, in a window of a few
- * instructions, a mutex whose next user is told).
- */
-static void
-on_signal(int sig, siginfo_t *si, void *uc)
-{
-	pid_t pid = (pid_t)child;
-
-	(void)uc;
-	if (pid <= 0)
-		_exit(CLI_SIGBASE + sig);
-	caught = sig;
-	if (si == NULL || si->si_code != SI_KERNEL)
-		(void)kill(pid, sig);
-}
-
-/*
- * Install on_signal for the forwarded signals, except those ignored when
- * we started.  cli_signals ignores SIGPIPE for us; posix_spawn gives it
- * back to the children.
- */
-static void
-setup_signals(void)
-{
-	struct sigaction sa, old;
-	size_t i;
-
-	cli_signals();
-	sigemptyset(&fwd_set);
-	for (i = 0; i < sizeof(fwd_sigs) / sizeof(fwd_sigs[0]); i++)
-		sigaddset(&fwd_set, fwd_sigs[i]);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_signal;
-	sa.sa_mask = fwd_set;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	for (i = 0; i < sizeof(fwd_sigs) / sizeof(fwd_sigs[0]); i++) {
-		if (sigaction(fwd_sigs[i], NULL, &old) == 0 &&
-		    old.sa_handler == SIG_IGN)
-			continue;
-		(void)sigaction(fwd_sigs[i], &sa, NULL);
-	}
-	(void)sigprocmask(SIG_SETMASK, NULL, &orig_mask);
-}
-
-/*
- * Run the command of c and wait for it.  Returns its status as a shell
- * gives it: the exit status, 128 plus the number of the signal that
- * killed it (*killed set), 127 if it was not found and 126 if it could
- * not be run.  Called with the forwarded signals blocked; they are let
- * through, to be forwarded, while it runs.
- */
-static int
-run(const struct cmd *c, int *killed)
-{
-	static char sh[] = "sh", dash_c[] = "-c";
-	posix_spawnattr_t sa;
-	sigset_t def;
-	siginfo_t si;
-	char *shargv[4], **argv;
-	pid_t pid;
-	int r, st;
-
-	*killed = 0;
-	if (c->command != NULL) {
-		shargv[0] = sh;
-		shargv[1] = dash_c;
-		shargv[2] = (char *)c->command;
-		shargv[3] = NULL;
-		argv = shargv;
-	} else
-		argv = c->argv;
-	if ((r = posix_spawnattr_init(&sa)) != 0)
-		cli_fail(r, "cannot run %s", argv[0]);
-	sigemptyset(&def);
-	sigaddset(&def, SIGPIPE);
-	(void)posix_spawnattr_setsigdefault(&sa, &def);
-	(void)posix_spawnattr_setsigmask(&sa, &orig_mask);
-	(void)posix_spawnattr_setflags(&sa,
-	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-	if (c->command != NULL)
-		r = posix_spawn(&pid, "/bin/sh", NULL, &sa, argv, environ);
-	else
-		r = posix_spawnp(&pid, argv[0], NULL, &sa, argv, environ);
-	posix_spawnattr_destroy(&sa);
-	if (r != 0) {
-		cli_warn(r, "%s", c->command != NULL ? "/bin/sh" : argv[0]);
-		return r == ENOENT ? CLI_NOTFOUND : CLI_NOEXEC;
-	}
-	child = pid;
-	(void)sigprocmask(SIG_SETMASK, &orig_mask, NULL);
-	/* Wait without reaping: the pid stays ours while we may kill it. */
-	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) != 0)
-		if (errno != EINTR)
-			break;
-	(void)sigprocmask(SIG_BLOCK, &fwd_set, NULL);
-	child = 0;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			cli_fail(errno, "waiting for %s", argv[0]);
-	if (WIFSIGNALED(st)) {
-		*killed = 1;
-		return CLI_SIGBASE + WTERMSIG(st);
-	}
-	return WEXITSTATUS(st);
 }
 
 /* Open the mutex, then the condition variable, creating them. */
@@ -316,7 +179,7 @@ hold(const struct cmd *c, struct obj *o)
 
 	r = shmc_mutex_timedlock(o->m, c->wait ? &c->deadline : NULL);
 	if (r == 0 || r == EOWNERDEAD)
-		(void)sigprocmask(SIG_BLOCK, &fwd_set, NULL);
+		cli_hold_signals();
 	if (r == ETIMEDOUT)
 		exit(c->conflict);
 	if (r == EOWNERDEAD)
@@ -332,21 +195,6 @@ unhold(const struct cmd *c, struct obj *o)
 
 	if ((r = shmc_mutex_unlock(o->m)) != 0)
 		cli_fail(r, "%s: unlock", c->lockname);
-}
-
-/* The number of a forwarded signal pending while we hold, or 0. */
-static int
-pending(void)
-{
-	sigset_t set;
-	size_t i;
-
-	if (sigpending(&set) != 0)
-		return 0;
-	for (i = 0; i < sizeof(fwd_sigs) / sizeof(fwd_sigs[0]); i++)
-		if (sigismember(&set, fwd_sigs[i]))
-			return fwd_sigs[i];
-	return 0;
 }
 
 /* Has the deadline of c passed? */
@@ -377,11 +225,11 @@ do_wait(const struct cmd *c)
 	open_obj(c, &o);
 	hold(c, &o);
 	for (;;) {
-		st = run(c, &killed);
+		st = cli_run(c->argv, c->command, &killed);
 		if (st == 0 || killed || st == CLI_NOEXEC ||
 		    st == CLI_NOTFOUND)
 			break;
-		if ((sig = caught) != 0 || (sig = pending()) != 0) {
+		if ((sig = cli_caught_signal()) != 0) {
 			st = CLI_SIGBASE + sig;
 			break;
 		}
@@ -389,11 +237,11 @@ do_wait(const struct cmd *c)
 			st = c->conflict;
 			break;
 		}
-		(void)sigprocmask(SIG_SETMASK, &orig_mask, NULL);
+		cli_release_signals();
 		r = shmc_cond_timedwait(o.cv, o.m, c->wait ? &c->deadline :
 		    NULL);
 		if (r == 0 || r == ETIMEDOUT || r == EOWNERDEAD)
-			(void)sigprocmask(SIG_BLOCK, &fwd_set, NULL);
+			cli_hold_signals();
 		if (r == EOWNERDEAD)
 			owner_died(c, &o);
 		else if (r != 0 && r != ETIMEDOUT)
@@ -417,7 +265,7 @@ do_notify(const struct cmd *c)
 	open_obj(c, &o);
 	hold(c, &o);
 	if (c->argv != NULL || c->command != NULL)
-		st = run(c, &killed);
+		st = cli_run(c->argv, c->command, &killed);
 	unhold(c, &o);
 	if (st != 0)
 		return st;
@@ -578,7 +426,7 @@ main(int argc, char **argv)
 
 	cli_init(argv[0]);
 	parse(argc, argv, &c);
-	setup_signals();
+	cli_forward_signals();
 	switch (c.verb->id) {
 	case BROADCAST:
 	case SIGNAL:

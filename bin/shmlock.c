@@ -47,15 +47,12 @@
 #include "config.h"
 
 #include <sys/types.h>
-#include <sys/wait.h>
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
-#include <spawn.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,85 +105,18 @@ struct seen {
 	char desc[DESC_MAX];    /* its command line, or "" */
 };
 
-extern char **environ;
-
-/* The signals forwarded to the command, and our mask before we held. */
-static const int fwd_sigs[] = { SIGHUP, SIGINT, SIGTERM };
-static sigset_t fwd_set, orig_mask;
-
-/* The running command, or 0: who the signal handler forwards to. */
-static volatile sig_atomic_t child;
-
-static void usage_error(const char *, ...) CLI_PRINTF(1, 2) CLI_NORETURN;
-
 /* Print "shmlock: message" and the usage, and exit 64. */
-static void
-usage_error(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	cli_warn(0, "%s", msg);
-	cli_usage(CLI_USAGE, synopsis);
-}
+#define usage_error(...) cli_usage_error(synopsis, __VA_ARGS__)
 
 /* Exit for a failed open or inspection of the mutex name. */
 static void
 fail_object(int err, const char *name)
 {
 	if (err == EINVAL)
-		cli_failx(CLI_USAGE, "bad name '%s': names are 1 to 200 of "
-		    "A-Z a-z 0-9 . _ - and do not start with . or -", name);
+		cli_bad_name(name, 200);
 	if (err == EPROTOTYPE)
 		cli_failx(CLI_DATA, "%s: not a mutex", name);
 	cli_fail(err, "%s", name);
-}
-
-/*
- * Forward the signal to the running command, or, with none running, end
- * at once, as cli_signals does: we are waiting and hold nothing.
- */
-static void
-on_signal(int sig, siginfo_t *si, void *uc)
-{
-	pid_t pid = (pid_t)child;
-
-	(void)uc;
-	if (pid <= 0)
-		_exit(CLI_SIGBASE + sig);
-	if (si == NULL || si->si_code != SI_KERNEL)
-		(void)kill(pid, sig);
-}
-
-/*
- * Install on_signal for the signals we forward, except those ignored when
- * we started, which stay ignored for us and for the command.  cli_signals
- * ignores SIGPIPE for us; posix_spawn gives it back to the command.
- */
-static void
-setup_signals(void)
-{
-	struct sigaction sa, old;
-	size_t i;
-
-	cli_signals();
-	sigemptyset(&fwd_set);
-	for (i = 0; i < sizeof(fwd_sigs) / sizeof(fwd_sigs[0]); i++)
-		sigaddset(&fwd_set, fwd_sigs[i]);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_signal;
-	sa.sa_mask = fwd_set;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	for (i = 0; i < sizeof(fwd_sigs) / sizeof(fwd_sigs[0]); i++) {
-		if (sigaction(fwd_sigs[i], NULL, &old) == 0 &&
-		    old.sa_handler == SIG_IGN)
-			continue;
-		(void)sigaction(fwd_sigs[i], &sa, NULL);
-	}
-	(void)sigprocmask(SIG_SETMASK, NULL, &orig_mask);
 }
 
 /* Seconds from start until now, for --verbose. */
@@ -378,7 +308,7 @@ acquire(const struct cmd *c, struct shmc_mutex *m)
 			slice = c->deadline;
 		r = shmc_mutex_timedlock(m, &slice);
 		if (r == 0 || r == EOWNERDEAD) {
-			(void)sigprocmask(SIG_BLOCK, &fwd_set, NULL);
+			cli_hold_signals();
 			break;
 		}
 		if (r != ETIMEDOUT)
@@ -413,63 +343,18 @@ acquire(const struct cmd *c, struct shmc_mutex *m)
 }
 
 /*
- * Run the command and wait for it.  Returns its status as a shell gives
- * it: the exit status, 128 plus the number of the signal that killed it,
- * 127 if it was not found and 126 if it could not be run.  Called with
- * the forwarded signals blocked; they are let through while it runs.
+ * Run the command, saying so with --verbose, and wait for it: its status
+ * as cli_run gives it.
  */
 static int
 run(const struct cmd *c)
 {
-	static char sh[] = "sh", dash_c[] = "-c";
-	posix_spawnattr_t sa;
-	sigset_t def;
-	siginfo_t si;
-	char *shargv[4], **argv;
-	pid_t pid;
-	int r, st;
+	int killed;
 
-	if (c->command != NULL) {
-		shargv[0] = sh;
-		shargv[1] = dash_c;
-		shargv[2] = (char *)c->command;
-		shargv[3] = NULL;
-		argv = shargv;
-	} else
-		argv = c->argv;
 	if (c->verbose)
 		cli_warn(0, "%s: running %s", c->name, c->command != NULL ?
-		    c->command : argv[0]);
-	if ((r = posix_spawnattr_init(&sa)) != 0)
-		cli_fail(r, "cannot run %s", argv[0]);
-	sigemptyset(&def);
-	sigaddset(&def, SIGPIPE);
-	(void)posix_spawnattr_setsigdefault(&sa, &def);
-	(void)posix_spawnattr_setsigmask(&sa, &orig_mask);
-	(void)posix_spawnattr_setflags(&sa,
-	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-	if (c->command != NULL)
-		r = posix_spawn(&pid, "/bin/sh", NULL, &sa, argv, environ);
-	else
-		r = posix_spawnp(&pid, argv[0], NULL, &sa, argv, environ);
-	posix_spawnattr_destroy(&sa);
-	if (r != 0) {
-		cli_warn(r, "%s", c->command != NULL ? "/bin/sh" : argv[0]);
-		return r == ENOENT ? CLI_NOTFOUND : CLI_NOEXEC;
-	}
-	child = pid;
-	(void)sigprocmask(SIG_SETMASK, &orig_mask, NULL);
-	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) != 0)
-		if (errno != EINTR)
-			break;
-	(void)sigprocmask(SIG_BLOCK, &fwd_set, NULL);
-	child = 0;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			cli_fail(errno, "waiting for %s", argv[0]);
-	if (WIFSIGNALED(st))
-		return CLI_SIGBASE + WTERMSIG(st);
-	return WEXITSTATUS(st);
+		    c->command : c->argv[0]);
+	return cli_run(c->argv, c->command, &killed);
 }
 
 /*
@@ -664,7 +549,7 @@ main(int argc, char **argv)
 	parse(argc, argv, &c);
 	if (c.holder != NULL)
 		return do_holder(c.holder);
-	setup_signals();
+	cli_forward_signals();
 	if ((r = shmc_mutex_open(c.name, SHMC_CREAT, NULL, &m)) != 0)
 		fail_object(r, c.name);
 	acquire(&c, m);

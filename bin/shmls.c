@@ -29,7 +29,6 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -132,21 +131,8 @@ struct table {
 	size_t nrows, cap;
 };
 
-static void usage_error(const char *, ...) CLI_PRINTF(1, 2) CLI_NORETURN;
-
 /* Print "shmls: message" and the usage, and exit 64. */
-static void
-usage_error(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	cli_warn(0, "%s", msg);
-	cli_usage(CLI_USAGE, synopsis);
-}
+#define usage_error(...) cli_usage_error(synopsis, __VA_ARGS__)
 
 static void *
 xmalloc(size_t n)
@@ -764,68 +750,6 @@ list(const struct opts *o)
 	return CLI_OK;
 }
 
-/*
- * Field 22 of /proc/pid/stat, the start time in clock ticks after boot,
- * or 0.  The command name in field 2 may hold spaces and parentheses, so
- * fields are counted after its last ')'.
- */
-static unsigned long long
-proc_start(int pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long v;
-	ssize_t n;
-	int fd, i;
-
-	(void)snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	for (i = 0; i < 20 && p != NULL; i++)
-		p = strchr(p + 1, ' ');
-	if (p == NULL || sscanf(p, " %llu", &v) != 1)
-		return 0;
-	return v;
-}
-
-/*
- * The command of a participant: the command line of its process, its
- * arguments joined by spaces, if that process still runs (same pid, same
- * start time); else the thread name the participant recorded, in
- * brackets, as ps(1) shows a process without a command line.
- */
-static void
-peer_command(const struct shmc_peer_info *p, char *buf, size_t size)
-{
-	char path[64];
-	ssize_t n = 0;
-	int fd;
-
-	if (p->pid > 0 && p->start != 0 && proc_start(p->pid) == p->start) {
-		(void)snprintf(path, sizeof(path), "/proc/%d/cmdline", p->pid);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
-			n = read(fd, buf, size - 1);
-			close(fd);
-		}
-	}
-	if (n > 0) {
-		while (n > 0 && buf[n - 1] == '\0')
-			n--;
-		buf[n] = '\0';
-		while (n-- > 0)
-			if (buf[n] == '\0')
-				buf[n] = ' ';
-		if (buf[0] != '\0')
-			return;
-	}
-	(void)snprintf(buf, size, "[%s]", p->comm);
-}
-
 static const char *
 role_name(int role)
 {
@@ -990,8 +914,7 @@ details(const struct opts *o)
 	name = escape(o->name, 0);
 	e = shmc_inspect(o->name, &r.info);
 	if (e == EINVAL)
-		cli_failx(CLI_USAGE, "bad name '%s': names are 1 to 200 of "
-		    "A-Z a-z 0-9 . _ - and do not start with . or -", name);
+		cli_bad_name(name, 200);
 	if (e == ENOENT)
 		cli_failx(CLI_NOOBJ, "%s: no such object", name);
 	if (e != 0)
@@ -1036,7 +959,7 @@ details(const struct opts *o)
 			since_text(&peers[i], 1, b[0], sizeof(b[0]));
 			json_member("since", b[0], J_STRNULL);
 			fputs(", ", stdout);
-			peer_command(&peers[i], b[0], sizeof(b[0]));
+			cli_peer_command(&peers[i], b[0], sizeof(b[0]));
 			json_member("command", b[0], J_STR);
 			putchar('}');
 		}
@@ -1063,7 +986,7 @@ details(const struct opts *o)
 			(void)snprintf(b[5], sizeof(b[5]), "%s",
 			    wait_name(peers[i].waiting));
 			since_text(&peers[i], 0, b[6], sizeof(b[6]));
-			peer_command(&peers[i], b[7], sizeof(b[7]));
+			cli_peer_command(&peers[i], b[7], sizeof(b[7]));
 			table_add(&t, cells, o->format == FMT_RAW);
 		}
 		table_print(&t, o->format == FMT_RAW, o->noheadings);

@@ -24,9 +24,7 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,21 +57,8 @@ struct opts {
 	int nnames;
 };
 
-static void usage_error(const char *, ...) CLI_PRINTF(1, 2) CLI_NORETURN;
-
 /* Print "shmrm: message" and the usage, and exit 64. */
-static void
-usage_error(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	cli_warn(0, "%s", msg);
-	cli_usage(CLI_USAGE, synopsis);
-}
+#define usage_error(...) cli_usage_error(synopsis, __VA_ARGS__)
 
 /*
  * s in buf (size at least 4 * strlen(s) + 1 is always enough, else it is
@@ -147,67 +132,6 @@ describe(const char *name, const struct shmc_info *in, char *buf,
 }
 
 /*
- * Field 22 of /proc/pid/stat, the start time in clock ticks after boot,
- * or 0.  Fields are counted after the last ')', which ends the command
- * name of field 2 whatever it contains.
- */
-static unsigned long long
-proc_start(int pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long v;
-	ssize_t n;
-	int fd, i;
-
-	(void)snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	for (i = 0; i < 20 && p != NULL; i++)
-		p = strchr(p + 1, ' ');
-	if (p == NULL || sscanf(p, " %llu", &v) != 1)
-		return 0;
-	return v;
-}
-
-/*
- * The command of a participant's process, its arguments joined by
- * spaces, if the process still runs with the start time it recorded;
- * else its thread name in brackets.
- */
-static void
-peer_command(const struct shmc_peer_info *p, char *buf, size_t size)
-{
-	char path[64];
-	ssize_t n = 0;
-	int fd;
-
-	if (p->pid > 0 && p->start != 0 && proc_start(p->pid) == p->start) {
-		(void)snprintf(path, sizeof(path), "/proc/%d/cmdline", p->pid);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
-			n = read(fd, buf, size - 1);
-			close(fd);
-		}
-	}
-	if (n > 0) {
-		while (n > 0 && buf[n - 1] == '\0')
-			n--;
-		buf[n] = '\0';
-		while (n-- > 0)
-			if (buf[n] == '\0')
-				buf[n] = ' ';
-		if (buf[0] != '\0')
-			return;
-	}
-	(void)snprintf(buf, size, "[%s]", p->comm);
-}
-
-/*
  * Print, on standard error, one line per live process attached to name:
  * its pid and command (a process with several attached threads once).
  * Returns how many it printed.
@@ -231,7 +155,7 @@ print_users(const char *name, unsigned int slots)
 				break;
 		if (j < i)
 			continue;
-		peer_command(&peers[i], cmd, sizeof(cmd));
+		cli_peer_command(&peers[i], cmd, sizeof(cmd));
 		fprintf(stderr, "    pid %d: %s\n", peers[i].pid,
 		    escape(cmd, e, sizeof(e)));
 		shown++;

@@ -35,7 +35,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,21 +146,8 @@ extern char **environ;
 static void fail_object(int, const char *) CLI_NORETURN;
 static void fail_output(const struct cmd *, int) CLI_NORETURN;
 static void fail_too_long(const char *, size_t) CLI_NORETURN;
-static void usage_error(const char *, ...) CLI_PRINTF(1, 2) CLI_NORETURN;
-
 /* Print "shmvar: message" and the usage, and exit 64. */
-static void
-usage_error(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	cli_warn(0, "%s", msg);
-	cli_usage(CLI_USAGE, synopsis);
-}
+#define usage_error(...) cli_usage_error(synopsis, __VA_ARGS__)
 
 /*
  * Exit for an error of an open or unlink call.  The library checks
@@ -172,8 +158,7 @@ static void
 fail_object(int err, const char *name)
 {
 	if (err == EINVAL)
-		cli_failx(CLI_USAGE, "bad name '%s': names are 1 to 200 of "
-		    "A-Z a-z 0-9 . _ - and do not start with . or -", name);
+		cli_bad_name(name, 200);
 	if (err == ENOENT)
 		cli_failx(CLI_NOOBJ, "%s: no such MVar", name);
 	cli_fail(err, "%s", name);
