@@ -636,7 +636,12 @@ run(struct shmc_mvar *mv, struct op *op, const struct timespec *deadline,
 			    memory_order_relaxed);
 			mv_unlock(mv, me);
 			(void)shmc__spin_while(&obj->state, v);
-			if ((r = mv_lock(mv, me, NULL)) != 0)
+			/*
+			 * Not queued yet, so nothing to clean up: the
+			 * deadline holds even against a participant stopped
+			 * inside an operation.
+			 */
+			if ((r = mv_lock(mv, me, deadline)) != 0)
 				return r;
 			continue;
 		}
@@ -652,6 +657,11 @@ run(struct shmc_mvar *mv, struct op *op, const struct timespec *deadline,
 		v = atomic_load_explicit(&p->park, memory_order_acquire);
 		mv_unlock(mv, me);
 		r = shmc__sleep_while(&p->park, v, deadline, mv->tick_ms);
+		/*
+		 * Queued: we must take the lock back, deadline or not, to
+		 * leave the queue; it is held only briefly, unless by a
+		 * participant stopped inside an operation.
+		 */
 		if ((r2 = mv_lock(mv, me, NULL)) != 0)
 			return r2;
 		if (r == ETIMEDOUT) {
@@ -946,7 +956,7 @@ shmc_mvar_timedmodify(struct shmc_mvar *mv,
 			op.kind = OP_COMMIT;
 			op.in = new_value;
 			op.inlen = newlen;
-			rc = run(mv, &op, NULL, 0);
+			rc = run(mv, &op, deadline, 0);
 			if (rc != 0) {
 				end_hold(mv, 0, r == EOWNERDEAD);
 				r = rc;
