@@ -153,6 +153,14 @@ open_obj(const struct cmd *c, struct obj *o)
 		fail_object(r, c->name);
 }
 
+/* Close both handles; the mutex is not held. */
+static void
+close_obj(struct obj *o)
+{
+	(void)shmc_cond_close(o->cv);
+	(void)shmc_mutex_close(o->m);
+}
+
 /*
  * After a lock or a wait returned EOWNERDEAD: the state is the user's,
  * so say so and go on.
@@ -180,8 +188,10 @@ hold(const struct cmd *c, struct obj *o)
 	r = shmc_mutex_timedlock(o->m, c->wait ? &c->deadline : NULL);
 	if (r == 0 || r == EOWNERDEAD)
 		cli_hold_signals();
-	if (r == ETIMEDOUT)
+	if (r == ETIMEDOUT) {
+		close_obj(o);
 		exit(c->conflict);
+	}
 	if (r == EOWNERDEAD)
 		owner_died(c, o);
 	else if (r != 0)
@@ -248,6 +258,7 @@ do_wait(const struct cmd *c)
 			cli_fail(r, "%s", c->name);
 	}
 	unhold(c, &o);
+	close_obj(&o);
 	return st;
 }
 
@@ -267,13 +278,12 @@ do_notify(const struct cmd *c)
 	if (c->argv != NULL || c->command != NULL)
 		st = cli_run(c->argv, c->command, &killed);
 	unhold(c, &o);
-	if (st != 0)
-		return st;
-	if (c->verb->id == SIGNAL)
+	if (st == 0 && c->verb->id == SIGNAL)
 		(void)shmc_cond_signal(o.cv);
-	else
+	else if (st == 0)
 		(void)shmc_cond_broadcast(o.cv);
-	return CLI_OK;
+	close_obj(&o);
+	return st;
 }
 
 /* rm: remove both names; either may be missing, not both. */

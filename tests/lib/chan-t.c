@@ -1034,6 +1034,7 @@ test_basics(void)
 	is_int(EPROTOTYPE, shmc_chan_unlink("basic-mv"),
 	    "...unlinked as a channel");
 	ch = open_chan("basic-ch", SHMC_CREAT, 2, 0, 0);
+	shmc_mvar_close(mv);
 	is_int(EPROTOTYPE, shmc_mvar_open("basic-ch", 0, NULL, &mv),
 	    "a channel opened as an MVar");
 	is_int(4096, stat_of(ch).size, "...the default size is 4096");
