@@ -48,6 +48,13 @@
  * one side, and the commit and the check on the other, are sequentially
  * consistent, so no wake-up is lost; every sleep is bounded by the tick.
  *
+ * Model: tests/model/chan.pml mirrors the slot states (claim, commit,
+ * skip), tail helping, the receiver's copy-then-free and the end of the
+ * channel, with any process stopping for ever at any step; spin checks
+ * at-least-once delivery with at most one duplicate per receiver death,
+ * no phantom message, per-sender order, and that the end is reported only
+ * once every sender is gone (make model).
+ *
  * Layout: see struct shmc__chan_obj and struct shmc__chan_slot in chan.h.
  *
  * Copyright 2026 The shmconc developers.

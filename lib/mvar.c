@@ -48,6 +48,11 @@
  * process; then nothing can ever complete its call, and it returns
  * EDEADLK, as GHC raises BlockedIndefinitelyOnMVar.
  *
+ * Model: tests/model/mvar.pml mirrors the internal robust lock and its
+ * recovery, the two buffers and the one-store commits of take, put and
+ * modify, and a participant stopping for ever at any step; spin checks
+ * that no value is lost, duplicated or torn (make model).
+ *
  * Layout: see struct shmc__mvar_obj in mvar.h.  Every field but lock and
  * state is read and written only under the internal lock, so relaxed
  * atomics suffice for them: the lock's acquire and release order them.
