@@ -20,9 +20,10 @@
  * A run.  S senders (forked processes, or for information threads, both
  * through shmc_task_spawn) send M messages in all to one receiver, the
  * parent; M / SLOW_DIV through the kernel's ways, which are slow enough
- * for that to take as long.  Each sender first sends WARM messages, which the receiver takes
- * before it checks in at the starting line: that maps every page of the
- * ring or pipe, attaches every thread, and leaves everyone running.  Then
+ * for that to take as long.  Each sender first sends WARM messages, which
+ * the receiver takes before it checks in at the starting line: that maps
+ * every page of the ring or pipe, attaches every thread, and leaves
+ * everyone running.  Then
  * all spin at the starting line, as in mutex-bench (see there why spin),
  * and the run lasts from the first participant's start to the receiver's
  * last message: messages (or bytes) per second.  Every message carries
@@ -61,19 +62,27 @@
  * into `shmchan recv -f q | wc -l` at least as fast as `seq N | cat |
  * wc -l`.
  *
- * Two columns explain a figure.  CPUs adds up each participant's CPU time
- * over the run's length: 2 when two of them ran side by side all along
- * (it cannot pass the number of CPUs).  Sleeps are the participants'
- * voluntary context switches per thousand messages: near 0 when the
- * channel's spinning caught every message, 1000 or more when every
- * message went through the kernel's wait queues.  A run of the spinning
- * kinds (the channel) with CPUs below PAR_MIN did not run side by side
- * (stacked on one vCPU, or a vCPU taken away by the host) and is done
- * again, as is any run where a participant started late.  For the
- * kernel's ways and the textbook ring, which sleep by design, only a late
- * start spoils a run.  With more participants than CPUs (2 and 4 senders
- * on a 2-CPU machine) the figures include the scheduler's time slices,
- * and a warning says so.
+ * Three columns explain a figure.  CPUs adds up each participant's CPU
+ * time over the run's length: 2 when two of them ran side by side all
+ * along (it cannot pass the number of CPUs), about 1 when they took turns,
+ * as the textbook ring's two sides do when the scheduler puts them on one
+ * CPU: then one fills the ring while the other sleeps, and a message costs
+ * a lock and a copy in one cache.  Sleeps are the participants' voluntary
+ * context switches per thousand messages: near 0 when the channel's
+ * spinning caught every message, 1000 or more when every message went
+ * through the kernel's wait queues.  Other is the CPU time that other
+ * processes (or the hypervisor, as steal time) took during the run, from
+ * /proc/stat, in CPUs.  A run of the spinning kinds (the channel) with
+ * CPUs below PAR_MIN did not run side by side (stacked on one vCPU, or a
+ * vCPU taken away by the host) and is done again, as is any run where a
+ * participant started late or others took more than OTHER_MAX CPUs.  For
+ * the kernel's ways and the textbook ring, which sleep by design, CPUs do
+ * not spoil a run.  A run spoilt by a busy machine is tried again only
+ * BUSY_RETRIES times, and a warning counts the busy runs that were kept:
+ * their figures say more about the other load than about the channel.
+ * With more participants than CPUs (2 and 4 senders on a 2-CPU machine)
+ * the figures include the scheduler's time slices, and a warning says
+ * so.
  *
  * Only the public API of libshmconc is used.
  *
@@ -1404,9 +1413,8 @@ usage(int status)
 	    "  -q       quick: %ld messages of 64 B (a quarter of them through "
 	    "the\n"
 	    "           kernel) and %ld of 64 KiB per run\n"
-	    "           instead of %ld and %ld, and %ld shell lines instead "
-	    "of %ld\n"
-	    "           (a smoke test)\n"
+	    "           instead of %ld and %ld, and %ld shell lines instead\n"
+	    "           of %ld (a smoke test)\n"
 	    "  -r runs  runs per figure, 1..%d (default %d)\n"
 	    "  -v       describe every run on stderr\n",
 	    SMALL_M_QUICK, BIG_M_QUICK, SMALL_M, BIG_M, SHELL_LINES_QUICK,
