@@ -380,8 +380,16 @@ again:
 				break;
 			continue;
 		}
-		if (SHMC__STATE_POS(st) == (uint32_t)t) {
-			/* Claimed by another: help it move tail on. */
+		if (SHMC__STATE_POS(st) == (uint32_t)t ||
+		    SHMC__STATE_POS(st) == (uint32_t)(t + ch->capacity)) {
+			/*
+			 * Claimed by another: help it move tail on.  Or the
+			 * claim of t was given up and the receiver skipped
+			 * it, freeing the slot for the next lap, before
+			 * anyone moved tail past t: tail is stale, not
+			 * moving, so help it on too (tests/model/chan.pml,
+			 * NO_TAIL_LAG_FIX).
+			 */
 			atomic_compare_exchange_strong_explicit(&obj->tail, &t,
 			    t + 1, memory_order_release, memory_order_relaxed);
 			continue;
@@ -733,12 +741,27 @@ recv_one(struct shmc_chan *ch, struct rx *rx, const struct timespec *deadline,
 			}
 			if (try)
 				return EAGAIN;
-		} else if (try)
-			return ended(ch) ? EPIPE : EAGAIN;
+		} else if (try) {
+			if (!ended(ch))
+				return EAGAIN;
+			/* See below. */
+			if (atomic_load_explicit(&s->state,
+			    memory_order_acquire) == st)
+				return EPIPE;
+			continue;
+		}
 		if (spin_pos(&s->state, st))
 			continue;
-		/* Empty, and about to sleep: has the channel ended? */
-		if (status == SHMC__SLOT_FREE && ended(ch))
+		/*
+		 * Empty, and about to sleep: has the channel ended?  Only if
+		 * the slot is still empty after ended() says so: a last
+		 * sender may have claimed, committed and closed since we
+		 * loaded it (tests/model/chan.pml, NO_ENDED_RECHECK).
+		 * Acquire: we saw its role gone, which it gave up after its
+		 * commit.
+		 */
+		if (status == SHMC__SLOT_FREE && ended(ch) &&
+		    atomic_load_explicit(&s->state, memory_order_acquire) == st)
 			return EPIPE;
 		r = receiver_sleep(ch, &s->state, st, deadline);
 		if (r == ETIMEDOUT)

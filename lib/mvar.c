@@ -299,15 +299,21 @@ settle(struct shmc_mvar *mv)
 	cur = s & SHMC__MVAR_CUR;
 	if (s & SHMC__MVAR_FULL) {
 		grant_readers(mv, cur);
+		/*
+		 * The kind first: a participant killed between the two
+		 * stores must not leave a live waiter holding the box under
+		 * a stale kind, which its attempt refuses and recover()
+		 * spares (tests/model/mvar.pml, SETTLE_RESV_FIRST).
+		 */
 		if (ld(&obj->resv) == 0 && head(mv, SHMC__Q_TAKE, &id)) {
-			st(&obj->resv, id);
 			st(&obj->resv_kind, SHMC__RESV_TAKE);
+			st(&obj->resv, id);
 			wake(mv, id);
 		}
 	} else if (ld(&obj->resv) == 0 && ld(&obj->rd_pending[cur ^ 1]) == 0 &&
 	    head(mv, SHMC__Q_PUT, &id)) {
-		st(&obj->resv, id);
 		st(&obj->resv_kind, SHMC__RESV_PUT);
+		st(&obj->resv, id);
 		wake(mv, id);
 	}
 }
