@@ -55,13 +55,15 @@
  *    only for a sender that never joined (monitor); in particular it is
  *    never stuck behind a dead sender's claim.
  *
- * Three differences from lib/chan.c as it was first written, each a
- * fix of a fault this model found; -D options model the code without
- * them, and the search fails:
+ * Faults this model finds, each with a -D option that models the code
+ * without its fix (the search then fails):
  *  - NO_HEAD_LAG_FIX: a receiver killed between freeing the slot at head
  *    (deliver or skip) and moving head on leaves head one lap behind the
- *    slot; recv_one() returned EBADMSG for good.  Fix: a slot at head
- *    whose position is head + capacity means head lags: move it on.
+ *    slot; recv_one() returned EBADMSG for good.  Fix (lib/chan.c has
+ *    it): a slot at head whose position is head + capacity means head
+ *    lags: move it on.
+ * and two where this model differs from lib/chan.c at the time of
+ * writing:
  *  - NO_ENDED_RECHECK: recv_one() loads the slot at head (FREE), and only
  *    then asks ended(); a last sender may claim, commit and close in
  *    between, and EPIPE loses its message.  Fix: after ended(), EPIPE
@@ -69,8 +71,8 @@
  *  - NO_TAIL_LAG_FIX: a sender killed between its claim and moving tail
  *    on, whose slot the receiver skips (frees for the next lap) before
  *    any other sender helped tail on, leaves tail at a position whose
- *    slot is already of the next lap; send_one() took that for "tail
- *    moved under us" forever (EBADMSG after LOOP_MAX).  Fix: a slot at
+ *    slot is already of the next lap; send_one() takes that for "tail
+ *    moved under us" for ever (EBADMSG after LOOP_MAX).  Fix: a slot at
  *    tail whose position is tail + capacity: help tail on.
  *
  * Copyright 2026 The shmconc developers.
@@ -287,10 +289,19 @@ end_full:		if
 		/* "chan-send-claimed"; seq from prim[SHMC__CH_SEQ]: n */
 		smsg[t % CAP] = TORN;           /* len, sender, seq, data ... */
 		smsg[t % CAP] = MSG(me, n);     /* ... "chan-send-copied" */
-		d_step {                        /* the commit: (t, COMMITTED) */
-			sst[t % CAP] = COMMITTED;
-			committed[MSG(me, n)] = 1;
-			n++;
+		/*
+		 * The commit: CAS (t, me) -> (t, COMMITTED).  It fails only
+		 * if the receiver took us for dead and skipped the slot; then
+		 * the message goes again.  Here only the dead are skipped.
+		 */
+		d_step {
+			if
+			:: spos[t % CAP] == t && sst[t % CAP] == me ->
+				sst[t % CAP] = COMMITTED;
+				committed[MSG(me, n)] = 1;
+				n++
+			:: else
+			fi;
 			t = 0; sp = 0; ss = 0
 		}
 		goto send_loop;

@@ -56,7 +56,8 @@
  *    once, and the values committed and not consumed are exactly the one
  *    in the box when it is FULL, none when it is empty (INV);
  *  - a value held by a take_with or modify that died stays in the box,
- *    and whoever next gets it is told (restored: EOWNERDEAD);
+ *    and whoever next gets it is told (restored: EOWNERDEAD), and only
+ *    such a value is;
  *  - a live holder's reservation is never cancelled (no EBADMSG);
  *  - progress: no cycle (run script), no invalid end state, and where
  *    nothing can move, every survivor has finished or waits for what no
@@ -66,7 +67,7 @@
  * the inlines are named after the C functions (settle, head, recover,
  * mv_lock, commit_value, attempt, run, end_hold).
  *
- * One difference from lib/mvar.c as it was first written: settle()
+ * One difference from lib/mvar.c at the time of writing: settle() here
  * stores resv_kind before resv.  With resv first, a participant killed
  * between the two stores leaves a live waiter reserved under a stale
  * kind: its attempt fails and recover() spares it, so it and everyone
@@ -140,6 +141,7 @@ bool put_val[NVAL];             /* value v was committed into the box */
 bool gone[NVAL];                /* value v was consumed */
 byte hv;                        /* the value H holds under a HOLD */
 byte orphan;                    /* the value H held when it died */
+bool rest[NVAL];                /* value v was restored by recover() */
 
 #define ALIVE(v)  (put_val[v] && !gone[v])
 #define NALIVE    (ALIVE(1) + ALIVE(2) + ALIVE(3) + ALIVE(4))
@@ -256,7 +258,7 @@ inline recover()
 	:: resv != 0 && resv != me && dead[resv] ->
 		if
 		:: resv_kind == R_HOLD && held == state ->
-			restored = 1;
+			d_step { restored = 1; rest[buf[CUR]] = 1 }
 			die()
 		:: else
 		fi;
@@ -338,13 +340,16 @@ inline attempt()
 			nv = 0;
 			old = 0
 		:: else ->      /* OP_TAKE, OP_HOLD */
-			/* copy_out(), and r from restored */
+			/*
+			 * copy_out(), and r from restored, which stays set
+			 * until a commit: a caller killed before its commit
+			 * leaves the news for the next one.
+			 */
 			got = buf[CUR];
 			assert(got != TORN);
-			assert(got == 0 || got != orphan || restored);
+			assert(got != orphan || restored);
+			assert(!restored || rest[got]);
 			r = (restored -> EOWNERDEAD : OK);
-			restored = 0;
-			die();
 			if
 			:: op == OP_TAKE ->
 				d_step {        /* the commit: store of cur */
@@ -355,6 +360,8 @@ inline attempt()
 				}
 				die();
 				resv = 0;
+				die();
+				restored = 0;
 				die()
 			:: else ->
 				/* st(resv, me); st(resv_kind, HOLD | HELD(s)) */
