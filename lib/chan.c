@@ -42,8 +42,9 @@
  *
  * Waiting: eventcounts.  The receiver sleeps on rx_ev after announcing
  * itself in rx_sleep; a sender reads rx_sleep after its commit and wakes
- * it only then.  Senders waiting for room, or for a rendezvous message to
- * be taken, count themselves in tx_sleep and sleep on tx_ev.  Both sides
+ * it only then, clearing the flag so that one wake-up serves many
+ * commits.  Senders waiting for room, or for a rendezvous message to be
+ * taken, announce themselves in tx_sleep and sleep on tx_ev.  Both sides
  * spin for the spin budget first.  The announcement and the re-check on
  * one side, and the commit and the check on the other, are sequentially
  * consistent, so no wake-up is lost; every sleep is bounded by the tick.
@@ -158,20 +159,41 @@ slot(struct shmc_chan *ch, uint64_t pos)
 	    (pos % ch->capacity) * ch->stride);
 }
 
+/*
+ * Wake whoever announced in *flag that they sleep on *ev, at most n of
+ * them; the caller has just published what they wait for.  The flag is
+ * taken with an exchange, so that of many wakers only the first makes
+ * the system call: the others see it clear and know that a wake-up is
+ * on its way.  Without that, every message committed while a woken
+ * receiver was still on its way to a CPU (20-30 us here) cost its sender
+ * a futex call too.
+ */
+static void
+wake(shmc__word *flag, shmc__word *ev, int n)
+{
+	/*
+	 * Sequentially consistent, after the caller's seq_cst publication:
+	 * either we see the flag, or the sleeper's re-check after setting
+	 * it sees what we published.  The plain load first keeps the line
+	 * shared while nobody sleeps.  If the exchange finds the flag clear,
+	 * the waker that cleared it bumps ev after its exchange, and every
+	 * sleeper read ev before it set the flag, so its futex wait cannot
+	 * miss that bump; a sleeper that sets the flag after our exchange
+	 * re-checks after us.
+	 */
+	if (atomic_load_explicit(flag, memory_order_seq_cst) &&
+	    atomic_exchange_explicit(flag, 0, memory_order_seq_cst)) {
+		/* Release: a woken sleeper re-reads what we published. */
+		atomic_fetch_add_explicit(ev, 1, memory_order_release);
+		shmc__futex_wake(ev, n);
+	}
+}
+
 /* Wake the receiver if it announced that it sleeps. */
 static void
 wake_receiver(struct shmc_chan *ch)
 {
-	/*
-	 * Sequentially consistent, after our commit (also seq_cst): either
-	 * we see rx_sleep, or the receiver's re-check after setting it sees
-	 * our commit.
-	 */
-	if (atomic_load_explicit(&ch->obj->rx_sleep, memory_order_seq_cst)) {
-		atomic_fetch_add_explicit(&ch->obj->rx_ev, 1,
-		    memory_order_release);
-		shmc__futex_wake(&ch->obj->rx_ev, 1);
-	}
+	wake(&ch->obj->rx_sleep, &ch->obj->rx_ev, 1);
 }
 
 /*
@@ -190,12 +212,8 @@ wake_senders(struct shmc_chan *ch, uint64_t h)
 	tail = atomic_load_explicit(&ch->obj->tail, memory_order_relaxed);
 	if (!ch->rendezvous && tail > h && tail - h > ch->capacity / 2)
 		return;
-	/* Sequentially consistent: as wake_receiver, the other way round. */
-	if (atomic_load_explicit(&ch->obj->tx_sleep, memory_order_seq_cst)) {
-		atomic_fetch_add_explicit(&ch->obj->tx_ev, 1,
-		    memory_order_release);
-		shmc__futex_wake(&ch->obj->tx_ev, INT_MAX);
-	}
+	/* All of them: they share the flag, and each re-checks its slot. */
+	wake(&ch->obj->tx_sleep, &ch->obj->tx_ev, INT_MAX);
 }
 
 /* Is the receiver gone: closed, or its role dead? check: ask the kernel. */
@@ -282,8 +300,10 @@ spin_pos(_Atomic uint64_t *word, uint64_t seen)
 
 /*
  * Sleep, as a sender, until *word (a slot state or head) moves from seen,
- * the deadline passes (ETIMEDOUT) or a tick goes by (ETIME), counted in
- * tx_sleep and sleeping on tx_ev.
+ * the deadline passes (ETIMEDOUT) or a tick goes by (ETIME), announced in
+ * tx_sleep and sleeping on tx_ev.  Senders share the flag, so a sender
+ * never clears it: another may still sleep.  A flag left set by senders
+ * that woke at their tick costs the receiver one needless wake-up.
  */
 static int
 sender_sleep(struct shmc_chan *ch, _Atomic uint64_t *word, uint64_t seen,
@@ -297,13 +317,12 @@ sender_sleep(struct shmc_chan *ch, _Atomic uint64_t *word, uint64_t seen,
 	if (shmc__peer_self(ch->seg, &me) == 0)
 		shmc__peer_waiting(ch->seg, me, SHMC__WAIT_SEND, 0);
 	v = atomic_load_explicit(&obj->tx_ev, memory_order_acquire);
-	/* Sequentially consistent: see wake_senders. */
-	atomic_fetch_add_explicit(&obj->tx_sleep, 1, memory_order_seq_cst);
+	/* Sequentially consistent: see wake(). */
+	atomic_store_explicit(&obj->tx_sleep, 1, memory_order_seq_cst);
 	if (atomic_load_explicit(word, memory_order_seq_cst) != seen)
 		r = 0;
 	else
 		r = shmc__sleep_while(&obj->tx_ev, v, deadline, ch->tick_ms);
-	atomic_fetch_sub_explicit(&obj->tx_sleep, 1, memory_order_relaxed);
 	shmc__peer_waiting(ch->seg, me, SHMC__WAIT_NONE, 0);
 	return r;
 }
@@ -329,12 +348,16 @@ receiver_sleep(struct shmc_chan *ch, _Atomic uint64_t *word, uint64_t seen,
 
 	shmc__peer_waiting(ch->seg, ch->receiver, SHMC__WAIT_RECV, 0);
 	v = atomic_load_explicit(&obj->rx_ev, memory_order_acquire);
-	/* Sequentially consistent: see wake_receiver. */
+	/* Sequentially consistent: see wake(). */
 	atomic_store_explicit(&obj->rx_sleep, 1, memory_order_seq_cst);
 	if (atomic_load_explicit(word, memory_order_seq_cst) != seen)
 		r = 0;
 	else
 		r = shmc__sleep_while(&obj->rx_ev, v, deadline, ch->tick_ms);
+	/*
+	 * Relaxed: we are the only receiver, and awake; a sender that
+	 * still finds the flag set only wakes us needlessly.
+	 */
 	atomic_store_explicit(&obj->rx_sleep, 0, memory_order_relaxed);
 	shmc__peer_waiting(ch->seg, ch->receiver, SHMC__WAIT_NONE, 0);
 	return r;

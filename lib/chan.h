@@ -77,7 +77,8 @@ _Static_assert(sizeof(struct shmc__chan_slot) == SHMC__LINE,
  * line 2, receiver:  head, the next position to receive; skipped, claims
  *                    given up and stepped over
  * line 3, sleeping:  rx_ev/rx_sleep, the receiver's eventcount and
- *                    "asleep" flag; tx_ev/tx_sleep, the senders'
+ *                    "asleep" flag; tx_ev/tx_sleep, the senders' (the
+ *                    flag is set by sleepers and cleared by their waker)
  */
 struct shmc__chan_obj {
 	uint32_t capacity;

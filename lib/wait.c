@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "futex.h"
 #include "wait.h"
@@ -40,6 +41,10 @@
  * value, so relaxed accesses suffice.
  */
 static _Atomic long spin_ns = -1;
+
+/* How far this thread's spins are cut: the budget is shifted right so. */
+#define SPIN_CUT_MAX    5
+static __thread unsigned int spin_cut;
 
 /* A hint to the CPU that we are spinning (and to a hyperthread sibling). */
 static inline void
@@ -94,6 +99,9 @@ spin_budget(void)
 		return ns;
 	us = SHMC__SPIN_DEFAULT_US;
 	(void)env_number("SHMCONC_SPIN_US", 0, SHMC__SPIN_MAX_US, &us);
+	/* With one CPU the peer cannot run while we spin: never spin. */
+	if (sysconf(_SC_NPROCESSORS_ONLN) == 1)
+		us = 0;
 	atomic_store_explicit(&spin_ns, us * 1000, memory_order_relaxed);
 	return us * 1000;
 }
@@ -131,6 +139,13 @@ shmc__deadline_valid(const struct timespec *deadline)
  * the participant that is about to change it, which made a contended mutex
  * hand-off three times slower in our benchmark.  The clock is read every
  * 8 tries; through the vDSO it costs some 20 ns.
+ *
+ * The budget adapts, per thread: every spin that ran out halves the next
+ * one, down to a 32nd, and every spin that succeeded doubles it back.  A
+ * spin only pays when the peer runs on another CPU at the same time; when
+ * the scheduler stacks both on one CPU (more workers than CPUs, or a busy
+ * machine) every spin runs out and only delays the sleep that lets the
+ * peer run, so after a few such misses we spin briefly.
  */
 int
 shmc__spin(int (*done)(const void *arg), const void *arg)
@@ -139,18 +154,24 @@ shmc__spin(int (*done)(const void *arg), const void *arg)
 	unsigned int i, n, backoff = 1;
 	long budget;
 
-	budget = spin_budget();
+	budget = spin_budget() >> spin_cut;
 	end = budget > 0 ? now_ns() + (uint64_t)budget : 0;
 	for (i = 1;; i++) {
-		if (done(arg))
+		if (done(arg)) {
+			if (spin_cut > 0)
+				spin_cut--;
 			return 1;
+		}
 		if (budget == 0 || ((i & 7) == 0 && now_ns() >= end))
-			return 0;
+			break;
 		for (n = 0; n < backoff; n++)
 			cpu_relax();
 		if (backoff < SPIN_BACKOFF_MAX)
 			backoff <<= 1;
 	}
+	if (spin_cut < SPIN_CUT_MAX)
+		spin_cut++;
+	return 0;
 }
 
 struct word_seen {
