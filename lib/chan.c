@@ -208,7 +208,15 @@ wake_senders(struct shmc_chan *ch, uint64_t h)
 {
 	uint64_t tail;
 
-	/* Relaxed: a hint for the batching; the eventcount below decides. */
+	/*
+	 * Sequentially consistent, after the caller's seq_cst free: see
+	 * wake().  The flag first, so that the line of tail, which senders
+	 * write for every message, is not pulled over here for every
+	 * message too.
+	 */
+	if (!atomic_load_explicit(&ch->obj->tx_sleep, memory_order_seq_cst))
+		return;
+	/* Relaxed: a hint for the batching; wake() decides. */
 	tail = atomic_load_explicit(&ch->obj->tail, memory_order_relaxed);
 	if (!ch->rendezvous && tail > h && tail - h > ch->capacity / 2)
 		return;
@@ -391,18 +399,19 @@ again:
 		/* Acquire: pairs with the release of whoever moved it. */
 		t = atomic_load_explicit(&obj->tail, memory_order_acquire);
 		s = slot(ch, t);
-		st = atomic_load_explicit(&s->state, memory_order_acquire);
-		if (st == SHMC__STATE(t, SHMC__SLOT_FREE)) {
-			/*
-			 * Claim.  Acquire on success: the receiver's release
-			 * that freed the slot happens before our writes.
-			 */
-			if (atomic_compare_exchange_strong_explicit(&s->state,
-			    &st, SHMC__STATE(t, me), memory_order_acquire,
-			    memory_order_relaxed))
-				break;
-			continue;
-		}
+		/*
+		 * Claim, if the slot is free for t: a CAS straight away
+		 * rather than a read first, which would fetch the line only
+		 * to fetch it again for writing.  Acquire on success: the
+		 * receiver's release that freed the slot happens before our
+		 * writes.  Acquire on failure too: st is then what is there,
+		 * and we may go on to read what its writer published.
+		 */
+		st = SHMC__STATE(t, SHMC__SLOT_FREE);
+		if (atomic_compare_exchange_strong_explicit(&s->state, &st,
+		    SHMC__STATE(t, me), memory_order_acquire,
+		    memory_order_acquire))
+			break;
 		if (SHMC__STATE_POS(st) == (uint32_t)t ||
 		    SHMC__STATE_POS(st) == (uint32_t)(t + ch->capacity)) {
 			/*
