@@ -93,17 +93,14 @@
 #include "config.h"
 
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <gnu/libc-version.h>
 #include <limits.h>
 #include <mqueue.h>
 #include <pthread.h>
@@ -117,17 +114,10 @@
 #include <unistd.h>
 
 #include "shmconc.h"
+#include "bench/common.h"
 
-#define NSEC_PER_SEC    1000000000L
-#define LINE            64      /* cache line size, for padding */
-#define RUNS_DEFAULT    7
-#define RUNS_MAX        101
-#define RUN_LIMIT_S     600     /* a run longer than this hangs */
-#define LATE_PCT        5       /* a later start than this spoils a run */
-#define PAR_MIN         1.5     /* and so do fewer CPUs (spinning kinds) */
-#define OTHER_MAX       0.25    /* and more CPUs taken by other processes */
-#define RETRIES         5       /* how often to redo a spoilt run */
-#define BUSY_RETRIES    1       /* and one spoilt by a busy machine */
+#define OTHER_MAX       0.25    /* more CPUs taken by others spoils a run */
+#define BUSY_RETRIES    1       /* how often to redo a run spoilt so */
 
 #define SENDERS_MAX     4       /* senders of the largest run */
 #define SMALL           64      /* bytes in a small message */
@@ -162,9 +152,6 @@
 #define TARGET_RING_N   2.0     /* chan/ring, 2 and 4 senders */
 #define TARGET_BIG      8.0     /* chan/pipe, 64 KiB */
 #define TARGET_SHELL    1.0     /* cat time / shmchan time */
-
-/* -v: describe every run on stderr. */
-static int verbose;
 
 /* The ways of passing messages, in table order. */
 enum kind {
@@ -267,79 +254,6 @@ struct run {
 	int busy;               /* others used more than OTHER_MAX CPUs */
 };
 
-/* The median, minimum and maximum of one figure over the runs. */
-struct stats {
-	double med;
-	double min;
-	double max;
-};
-
-/* The time on clock, in nanoseconds. */
-static uint64_t
-clock_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t
-now_ns(void)
-{
-	return clock_ns(CLOCK_MONOTONIC);
-}
-
-/* A hint to the CPU that we are spinning. */
-static inline void
-cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#else
-	atomic_signal_fence(memory_order_seq_cst);
-#endif
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Summarize v[0..n-1] (n >= 1) without reordering it. */
-static struct stats
-summarize(const double *v, int n)
-{
-	double s[RUNS_MAX];
-	struct stats st;
-
-	memcpy(s, v, (size_t)n * sizeof(*s));
-	qsort(s, (size_t)n, sizeof(*s), cmp_double);
-	st.min = s[0];
-	st.max = s[n - 1];
-	st.med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-	return st;
-}
-
-/* The voluntary and involuntary context switches of this thread so far. */
-static void
-switches_so_far(long *vol, long *invol)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_THREAD, &ru) < 0) {
-		*vol = *invol = 0;
-		return;
-	}
-	*vol = ru.ru_nvcsw;
-	*invol = ru.ru_nivcsw;
-}
-
 /*
  * The time all CPUs spent on anything but idling, stolen time included,
  * in nanoseconds (from /proc/stat, in clock ticks); 0 if unknown.
@@ -364,21 +278,6 @@ busy_ns(void)
 		return 0;
 	return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) *
 	    (uint64_t)(NSEC_PER_SEC / hz);
-}
-
-/* SIGALRM: a run has hung; its workers die with us. */
-static void
-on_alarm(int sig)
-{
-	static const char msg[] =
-	    "chan-bench: a run took too long; deadlock?\n";
-	ssize_t n;
-
-	(void)sig;
-	/* Nothing to do if it fails: we are leaving anyway. */
-	n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
-	(void)n;
-	_exit(1);
 }
 
 /* The description of an error number, libshmconc's or the system's. */
@@ -654,20 +553,6 @@ recv_n(const struct ctx *c, unsigned char *buf, uint64_t *next, long n,
 	}
 }
 
-/* Check in at the starting line and spin until everyone has. */
-static void
-start_line(struct shared *sh, int participants)
-{
-	/*
-	 * Acquire and release: each check-in orders its setup before the
-	 * others' start; the parent reset ready before spawning.
-	 */
-	atomic_fetch_add_explicit(&sh->ready, 1, memory_order_acq_rel);
-	while (atomic_load_explicit(&sh->ready, memory_order_acquire) <
-	    participants)
-		cpu_relax();
-}
-
 /*
  * One sender, run as a process or a thread: send the warm-up messages,
  * check in, spin until everyone has, send its share and report its start
@@ -689,12 +574,12 @@ sender(void *arg)
 	buf = calloc(BATCH, c->size);
 	if (buf == NULL) {
 		sh->res[j->who].err = ENOMEM;
-		start_line(sh, c->nsenders + 1);
+		start_line(&sh->ready, c->nsenders + 1);
 		return 1;
 	}
 	r = send_n(c, j->who, buf, &seq, c->warm);
 	sh->res[j->who].err = r;
-	start_line(sh, c->nsenders + 1);
+	start_line(&sh->ready, c->nsenders + 1);
 	if (r != 0) {
 		free(buf);
 		return 1;
@@ -904,7 +789,7 @@ one_run(struct shared *sh, enum kind k, int mode, int nsenders, size_t size,
 	/* The receiver: warm-up, starting line, the timed messages. */
 	recv_n(&c, buf, next, warm * nsenders, &count);
 	busy = busy_ns();
-	start_line(sh, nsenders + 1);
+	start_line(&sh->ready, nsenders + 1);
 	sh->res[0].start_ns = now_ns();
 	cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	switches_so_far(&vol, &invol);
@@ -974,18 +859,11 @@ one_run(struct shared *sh, enum kind k, int mode, int nsenders, size_t size,
 	return run;
 }
 
-/*
- * Print a row's label and its figure, "median [min..max]", padded to the
- * next column if more follows on the line (more is set), else ending it.
- */
+/* A row's label and figure in this table's columns (bench_figure). */
 static void
 print_figure(const char *label, struct stats st, int prec, int more)
 {
-	char buf[64];
-
-	snprintf(buf, sizeof(buf), "%.*f [%.*f..%.*f]", prec, st.med,
-	    prec, st.min, prec, st.max);
-	printf(more ? "  %-32s%-26s" : "  %-32s%s\n", label, buf);
+	bench_figure(label, 32, st, prec, more ? 26 : 0);
 }
 
 /* A ratio of one kind to another, with a target (0: none). */
@@ -1005,7 +883,7 @@ verdict(double med, double t)
 		printf("(report)\n");
 		return;
 	}
-	printf("target >= %.1f %s\n", t, med >= t ? "PASS" : "FAIL");
+	bench_target(">=", 1, t, "", med >= t);
 	if (med >= t)
 		npass++;
 	else
@@ -1353,26 +1231,14 @@ probe(void)
 static void
 print_header(int runs, long small_m, long big_m)
 {
-	struct utsname u;
-	const char *spin, *tick;
 	long ncpu;
 
-	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	if (uname(&u) < 0)
-		strcpy(u.release, "?");
-	printf("shmconc channel benchmark: %ld CPUs, Linux %s, glibc %s, "
-	    "libshmconc %s, %d runs (median [min..max])\n", ncpu, u.release,
-	    gnu_get_libc_version(), shmc_version(), runs);
+	ncpu = bench_header("channel", runs);
 	printf("messages per run: %ld of 64 B (%ld through the kernel; "
 	    "capacity %d, %d warm-up per sender), %ld of 64 KiB (capacity "
 	    "%d)\n", small_m, small_m / SLOW_DIV, SMALL_CAP, SMALL_WARM, big_m,
 	    BIG_CAP);
-	spin = getenv("SHMCONC_SPIN_US");
-	tick = getenv("SHMCONC_TICK_MS");
-	if (spin != NULL)
-		printf("SHMCONC_SPIN_US=%s\n", spin);
-	if (tick != NULL)
-		printf("SHMCONC_TICK_MS=%s\n", tick);
+	bench_env();
 	if (mq_note[0] != '\0')
 		printf("note: %s\n", mq_note);
 	if (ncpu < SENDERS_MAX + 1)
@@ -1426,46 +1292,19 @@ int
 main(int argc, char **argv)
 {
 	struct shared *sh;
-	long small_m = SMALL_M, big_m = BIG_M, lines = SHELL_LINES, v;
-	int ch, runs = RUNS_DEFAULT;
-	char *end;
+	long small_m = SMALL_M, big_m = BIG_M, lines = SHELL_LINES;
+	int runs = RUNS_DEFAULT;
 
-	while ((ch = getopt(argc, argv, "hqr:v")) != -1) {
-		switch (ch) {
-		case 'h':
-			usage(0);
-			break;
-		case 'q':
-			small_m = SMALL_M_QUICK;
-			big_m = BIG_M_QUICK;
-			lines = SHELL_LINES_QUICK;
-			break;
-		case 'r':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno != 0 || end == optarg || *end != '\0' ||
-			    v < 1 || v > RUNS_MAX)
-				errx(64, "-r: runs must be 1..%d", RUNS_MAX);
-			runs = (int)v;
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		default:
-			usage(64);
-		}
+	if (bench_options(argc, argv, &runs, usage)) {
+		small_m = SMALL_M_QUICK;
+		big_m = BIG_M_QUICK;
+		lines = SHELL_LINES_QUICK;
 	}
-	if (optind != argc)
-		usage(64);
 
-	signal(SIGALRM, on_alarm);
+	bench_alarm("chan-bench: a run took too long; deadlock?\n");
 	/* A sender whose reader is gone gets EPIPE, not SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
-	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sh == MAP_FAILED)
-		err(1, "mmap");
-	memset(sh, 0, sizeof(*sh));
+	sh = bench_map_shared(sizeof(*sh));
 	init_ring(&sh->ring);
 	probe();
 

@@ -48,15 +48,10 @@
 #include "config.h"
 
 #include <sys/mman.h>
-#include <sys/resource.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 
 #include <err.h>
-#include <errno.h>
-#include <gnu/libc-version.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -66,26 +61,16 @@
 #include <unistd.h>
 
 #include "shmconc.h"
+#include "bench/common.h"
 
-#define NSEC_PER_SEC    1000000000L
-#define LINE            64      /* cache line size, for padding */
 #define WORKERS         2       /* workers of the contended runs (-v: 2) */
-#define RUNS_DEFAULT    7
-#define RUNS_MAX        101
 #define TARGET          1.10    /* uncontended shmc/robust at most */
-#define RUN_LIMIT_S     600     /* a contended run longer than this hangs */
-#define LATE_PCT        5       /* a later start than this spoils a run */
-#define PAR_MIN         1.5     /* and so do fewer CPUs at work than this */
-#define RETRIES         5       /* how often to redo a spoilt run */
 
 /* Lock+unlock pairs per run: normal, and quick (-q) for smoke use. */
 #define UNCONT_N        10000000L
 #define UNCONT_N_QUICK  1000000L
 #define CONT_M          2000000L
 #define CONT_M_QUICK    200000L
-
-/* -v: describe every run on stderr. */
-static int verbose;
 
 /* The mutexes compared. */
 enum kind {
@@ -146,76 +131,6 @@ struct run {
 	double cpus;            /* how many workers were on a CPU, on average */
 	int spoilt;             /* the workers did not really contend */
 };
-
-/* The median, minimum and maximum of one figure over the runs. */
-struct stats {
-	double med;
-	double min;
-	double max;
-};
-
-/* The time on clock, in nanoseconds. */
-static uint64_t
-clock_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t
-now_ns(void)
-{
-	return clock_ns(CLOCK_MONOTONIC);
-}
-
-/* A hint to the CPU that we are spinning. */
-static inline void
-cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#else
-	atomic_signal_fence(memory_order_seq_cst);
-#endif
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Summarize v[0..n-1] (n >= 1) without reordering it. */
-static struct stats
-summarize(const double *v, int n)
-{
-	double s[RUNS_MAX];
-	struct stats st;
-
-	memcpy(s, v, (size_t)n * sizeof(*s));
-	qsort(s, (size_t)n, sizeof(*s), cmp_double);
-	st.min = s[0];
-	st.max = s[n - 1];
-	st.med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-	return st;
-}
-
-/* The voluntary context switches of the calling thread so far. */
-static long
-sleeps_so_far(void)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_THREAD, &ru) < 0)
-		return 0;
-	return ru.ru_nvcsw;
-}
 
 /* Lock and unlock the mutex a job works on; 0 or an error number. */
 static int
@@ -311,15 +226,8 @@ worker(void *arg)
 	if (r == 0)
 		r = mx_unlock(j);
 	sh->res[j->who].err = r;
-	/*
-	 * Even a failed worker checks in, or the others spin for ever.
-	 * Acquire and release: each worker's check-in orders its setup
-	 * before the other's start; the parent reset ready before spawning.
-	 */
-	atomic_fetch_add_explicit(&sh->ready, 1, memory_order_acq_rel);
-	while (atomic_load_explicit(&sh->ready, memory_order_acquire) <
-	    WORKERS)
-		cpu_relax();
+	/* Even a failed worker checks in, or the others spin for ever. */
+	start_line(&sh->ready, WORKERS);
 	if (r != 0)
 		return 1;
 	sh->res[j->who].start_ns = now_ns();
@@ -343,21 +251,6 @@ worker(void *arg)
 	sh->res[j->who].sleeps = sleeps_so_far() - sleeps;
 	sh->res[j->who].err = r;
 	return r != 0;
-}
-
-/* SIGALRM: a contended run has hung; its workers die with us. */
-static void
-on_alarm(int sig)
-{
-	static const char msg[] =
-	    "mutex-bench: a contended run took too long; deadlock?\n";
-	ssize_t n;
-
-	(void)sig;
-	/* Nothing to do if it fails: we are leaving anyway. */
-	n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
-	(void)n;
-	_exit(1);
 }
 
 /*
@@ -463,18 +356,11 @@ init_pthread(struct shared *sh)
 	pthread_mutexattr_destroy(&a);
 }
 
-/*
- * Print a row's label and its figure, "median [min..max]", padded to the
- * next column if more follows on the line (more is set), else ending it.
- */
+/* A row's label and figure in this table's columns (bench_figure). */
 static void
 print_figure(const char *label, struct stats st, int prec, int more)
 {
-	char buf[64];
-
-	snprintf(buf, sizeof(buf), "%.*f [%.*f..%.*f]", prec, st.med,
-	    prec, st.min, prec, st.max);
-	printf(more ? "  %-28s%-22s" : "  %-28s%s\n", label, buf);
+	bench_figure(label, 28, st, prec, more ? 22 : 0);
 }
 
 /*
@@ -484,23 +370,11 @@ print_figure(const char *label, struct stats st, int prec, int more)
 static void
 print_header(int runs, long n, long m)
 {
-	struct utsname u;
-	const char *spin, *tick;
 	long ncpu;
 
-	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	if (uname(&u) < 0)
-		strcpy(u.release, "?");
-	printf("shmconc mutex benchmark: %ld CPUs, Linux %s, glibc %s, "
-	    "libshmconc %s, %d runs (median [min..max])\n", ncpu, u.release,
-	    gnu_get_libc_version(), shmc_version(), runs);
+	ncpu = bench_header("mutex", runs);
 	printf("pairs per run: %ld uncontended, %ld contended\n", n, m);
-	spin = getenv("SHMCONC_SPIN_US");
-	tick = getenv("SHMCONC_TICK_MS");
-	if (spin != NULL)
-		printf("SHMCONC_SPIN_US=%s\n", spin);
-	if (tick != NULL)
-		printf("SHMCONC_TICK_MS=%s\n", tick);
+	bench_env();
 	if (ncpu < WORKERS)
 		printf("warning: %d workers on %ld CPUs: the contended figures "
 		    "measure the scheduler\n", WORKERS, ncpu);
@@ -532,8 +406,7 @@ section_uncontended(struct shmc_mutex *m, struct shared *sh, int runs,
 		print_figure(kind_name[k], summarize(v[k], runs), 1, 0);
 	st = summarize(ratio, runs);
 	print_figure("ratio shmc/robust", st, 2, 1);
-	printf("target <= %.2f %s\n", TARGET,
-	    st.med <= TARGET ? "PASS" : "FAIL");
+	bench_target("<=", 2, TARGET, "", st.med <= TARGET);
 }
 
 /*
@@ -612,43 +485,16 @@ main(int argc, char **argv)
 {
 	struct shmc_mutex *m;
 	struct shared *sh;
-	long n = UNCONT_N, total = CONT_M, v;
-	int ch, r, runs = RUNS_DEFAULT;
-	char *end;
+	long n = UNCONT_N, total = CONT_M;
+	int r, runs = RUNS_DEFAULT;
 
-	while ((ch = getopt(argc, argv, "hqr:v")) != -1) {
-		switch (ch) {
-		case 'h':
-			usage(0);
-			break;
-		case 'q':
-			n = UNCONT_N_QUICK;
-			total = CONT_M_QUICK;
-			break;
-		case 'r':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno != 0 || end == optarg || *end != '\0' ||
-			    v < 1 || v > RUNS_MAX)
-				errx(64, "-r: runs must be 1..%d", RUNS_MAX);
-			runs = (int)v;
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		default:
-			usage(64);
-		}
+	if (bench_options(argc, argv, &runs, usage)) {
+		n = UNCONT_N_QUICK;
+		total = CONT_M_QUICK;
 	}
-	if (optind != argc)
-		usage(64);
 
-	signal(SIGALRM, on_alarm);
-	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sh == MAP_FAILED)
-		err(1, "mmap");
-	memset(sh, 0, sizeof(*sh));
+	bench_alarm("mutex-bench: a contended run took too long; deadlock?\n");
+	sh = bench_map_shared(sizeof(*sh));
 	init_pthread(sh);
 	r = shmc_mutex_open(NULL, SHMC_CREAT, NULL, &m);
 	if (r != 0)

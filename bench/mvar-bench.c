@@ -67,16 +67,12 @@
 #include "config.h"
 
 #include <sys/mman.h>
-#include <sys/resource.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 
 #include <err.h>
 #include <errno.h>
-#include <gnu/libc-version.h>
 #include <sched.h>
 #include <semaphore.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -86,19 +82,12 @@
 #include <unistd.h>
 
 #include "shmconc.h"
+#include "bench/common.h"
 
-#define NSEC_PER_SEC    1000000000L
-#define LINE            64      /* cache line size, for padding */
 #define WORKERS         2       /* the two sides of a ping-pong */
-#define RUNS_DEFAULT    7
-#define RUNS_MAX        101
 #define TARGET_PIPE     20.0    /* pipe/mvar at least */
 #define TARGET_SPIN     1.20    /* mvar/busy-spin at most */
 #define TARGET_CPU_PCT  1.0     /* a blocked taker's CPU, below */
-#define RUN_LIMIT_S     600     /* a run longer than this hangs */
-#define LATE_PCT        5       /* a later start than this spoils a run */
-#define PAR_MIN         1.5     /* and so do fewer CPUs (spinning kinds) */
-#define RETRIES         5       /* how often to redo a spoilt run */
 #define SPIN_YIELD      (1L << 14) /* busy-spin reads before a yield */
 #define BLOCK_S         2       /* the blocked taker's wait, in seconds */
 #define BLOCK_RUNS      3       /* the most blocked-taker runs */
@@ -111,9 +100,6 @@
 #define SLOW_N          50000L
 #define FAST_N_QUICK    100000L
 #define SLOW_N_QUICK    5000L
-
-/* -v: describe every run on stderr. */
-static int verbose;
 
 /* The ways of passing a value, in table order. */
 enum kind {
@@ -189,76 +175,6 @@ struct run {
 	double cpus;            /* how many workers were on a CPU, on average */
 	int spoilt;             /* the workers did not run side by side */
 };
-
-/* The median, minimum and maximum of one figure over the runs. */
-struct stats {
-	double med;
-	double min;
-	double max;
-};
-
-/* The time on clock, in nanoseconds. */
-static uint64_t
-clock_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t
-now_ns(void)
-{
-	return clock_ns(CLOCK_MONOTONIC);
-}
-
-/* A hint to the CPU that we are spinning. */
-static inline void
-cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#else
-	atomic_signal_fence(memory_order_seq_cst);
-#endif
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Summarize v[0..n-1] (n >= 1) without reordering it. */
-static struct stats
-summarize(const double *v, int n)
-{
-	double s[RUNS_MAX];
-	struct stats st;
-
-	memcpy(s, v, (size_t)n * sizeof(*s));
-	qsort(s, (size_t)n, sizeof(*s), cmp_double);
-	st.min = s[0];
-	st.max = s[n - 1];
-	st.med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-	return st;
-}
-
-/* The voluntary context switches of the calling thread so far. */
-static long
-sleeps_so_far(void)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_THREAD, &ru) < 0)
-		return 0;
-	return ru.ru_nvcsw;
-}
 
 /* Wait on a semaphore, through signals; 0 or an error number. */
 static int
@@ -444,15 +360,8 @@ worker(void *arg)
 				r = -1;
 		}
 	sh->res[j->who].err = r;
-	/*
-	 * Even a failed worker checks in, or the other spins for ever.
-	 * Acquire and release: each worker's check-in orders its setup
-	 * before the other's start; the parent reset ready before spawning.
-	 */
-	atomic_fetch_add_explicit(&sh->ready, 1, memory_order_acq_rel);
-	while (atomic_load_explicit(&sh->ready, memory_order_acquire) <
-	    WORKERS)
-		cpu_relax();
+	/* Even a failed worker checks in, or the other spins for ever. */
+	start_line(&sh->ready, WORKERS);
 	if (r != 0)
 		return 1;
 	sh->res[j->who].start_ns = now_ns();
@@ -465,21 +374,6 @@ worker(void *arg)
 	sh->res[j->who].err = r;
 	sh->res[j->who].bad = bad;
 	return r != 0;
-}
-
-/* SIGALRM: a run has hung; its workers die with us. */
-static void
-on_alarm(int sig)
-{
-	static const char msg[] =
-	    "mvar-bench: a run took too long; deadlock?\n";
-	ssize_t n;
-
-	(void)sig;
-	/* Nothing to do if it fails: we are leaving anyway. */
-	n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
-	(void)n;
-	_exit(1);
 }
 
 /* What failed in a worker, for a message. */
@@ -568,18 +462,11 @@ pingpong(enum kind k, struct shmc_mvar *const mv[2], struct shared *sh,
 	return run;
 }
 
-/*
- * Print a row's label and its figure, "median [min..max]", padded to the
- * next column if more follows on the line (more is set), else ending it.
- */
+/* A row's label and figure in this table's columns (bench_figure). */
 static void
 print_figure(const char *label, struct stats st, int prec, int more)
 {
-	char buf[64];
-
-	snprintf(buf, sizeof(buf), "%.*f [%.*f..%.*f]", prec, st.med,
-	    prec, st.min, prec, st.max);
-	printf(more ? "  %-28s%-28s" : "  %-28s%s\n", label, buf);
+	bench_figure(label, 28, st, prec, more ? 28 : 0);
 }
 
 /*
@@ -589,24 +476,12 @@ print_figure(const char *label, struct stats st, int prec, int more)
 static void
 print_header(int runs, long fast, long slow)
 {
-	struct utsname u;
-	const char *spin, *tick;
 	long ncpu;
 
-	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	if (uname(&u) < 0)
-		strcpy(u.release, "?");
-	printf("shmconc mvar benchmark: %ld CPUs, Linux %s, glibc %s, "
-	    "libshmconc %s, %d runs (median [min..max])\n", ncpu, u.release,
-	    gnu_get_libc_version(), shmc_version(), runs);
+	ncpu = bench_header("mvar", runs);
 	printf("round trips per run: %ld (mvar, busy-spin), %ld (semaphores, "
 	    "pipes)\n", fast, slow);
-	spin = getenv("SHMCONC_SPIN_US");
-	tick = getenv("SHMCONC_TICK_MS");
-	if (spin != NULL)
-		printf("SHMCONC_SPIN_US=%s\n", spin);
-	if (tick != NULL)
-		printf("SHMCONC_TICK_MS=%s\n", tick);
+	bench_env();
 	if (ncpu < WORKERS)
 		printf("warning: %d workers on %ld CPUs: the ping-pong figures "
 		    "measure the scheduler\n", WORKERS, ncpu);
@@ -625,7 +500,7 @@ print_target(const char *label, struct stats st, const char *op,
     double bound, int pass)
 {
 	print_figure(label, st, 2, 1);
-	printf("target %s %.2f %s\n", op, bound, pass ? "PASS" : "FAIL");
+	bench_target(op, 2, bound, "", pass);
 }
 
 /*
@@ -802,8 +677,7 @@ section_blocked(struct shmc_mvar *mv, struct shared *sh, int runs)
 	st = summarize(pct, runs);
 	print_figure("shmc_mvar, process", st, 3, 1);
 	printf("%.0f\n", summarize(wk, runs).med);
-	printf("target < %.2f%% %s\n", TARGET_CPU_PCT,
-	    st.med < TARGET_CPU_PCT ? "PASS" : "FAIL");
+	bench_target("<", 2, TARGET_CPU_PCT, "%", st.med < TARGET_CPU_PCT);
 }
 
 static void
@@ -830,48 +704,21 @@ main(int argc, char **argv)
 	struct shmc_attr attr;
 	struct shmc_mvar *mv[2];
 	struct shared *sh;
-	long fast = FAST_N, slow = SLOW_N, v;
-	int ch, i, r, runs = RUNS_DEFAULT, block_runs = -1;
+	long fast = FAST_N, slow = SLOW_N;
+	int i, r, runs = RUNS_DEFAULT, block_runs = -1;
 	uint64_t x;
 	size_t len;
-	char *end;
 
-	while ((ch = getopt(argc, argv, "hqr:v")) != -1) {
-		switch (ch) {
-		case 'h':
-			usage(0);
-			break;
-		case 'q':
-			fast = FAST_N_QUICK;
-			slow = SLOW_N_QUICK;
-			block_runs = 1;
-			break;
-		case 'r':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno != 0 || end == optarg || *end != '\0' ||
-			    v < 1 || v > RUNS_MAX)
-				errx(64, "-r: runs must be 1..%d", RUNS_MAX);
-			runs = (int)v;
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		default:
-			usage(64);
-		}
+	if (bench_options(argc, argv, &runs, usage)) {
+		fast = FAST_N_QUICK;
+		slow = SLOW_N_QUICK;
+		block_runs = 1;
 	}
-	if (optind != argc)
-		usage(64);
 	if (block_runs < 0 || block_runs > runs)
 		block_runs = runs;
 
-	signal(SIGALRM, on_alarm);
-	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sh == MAP_FAILED)
-		err(1, "mmap");
-	memset(sh, 0, sizeof(*sh));
+	bench_alarm("mvar-bench: a run took too long; deadlock?\n");
+	sh = bench_map_shared(sizeof(*sh));
 	if (sem_init(&sh->sem[0], 1, 0) < 0 || sem_init(&sh->sem[1], 1, 0) < 0)
 		err(1, "sem_init");
 	if (pipe(ab) < 0 || pipe(ba) < 0)

@@ -41,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <shmconc.h>
@@ -220,6 +221,55 @@ cli_bad_name(const char *name, int max)
 }
 
 /*
+ * Name the option as getopt_long left it: by its letter in optopt, or,
+ * for a long option (optopt 0, or a value of 256 and up), by the word in
+ * argv before optind.
+ */
+void
+cli_bad_option(const char *synopsis, int ch, char **argv)
+{
+	char opt[3] = "-?";
+	const char *s;
+
+	opt[1] = (char)optopt;
+	s = optopt > 0 && optopt < 128 ? opt : argv[optind - 1];
+	if (ch == ':')
+		cli_usage_error(synopsis, "option %s needs an argument", s);
+	cli_usage_error(synopsis, "unknown option '%s'", s);
+}
+
+void
+cli_version(const char *prog)
+{
+	printf("%s (shmconc) %s\n", prog, shmc_version());
+	exit(CLI_OK);
+}
+
+const struct cli_verb *
+cli_find_verb(const char *synopsis, const struct cli_verb *verbs, size_t n,
+    const char *word)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(word, verbs[i].name) == 0)
+			return &verbs[i];
+	cli_usage_error(synopsis, "unknown verb '%s'", word);
+}
+
+void
+cli_check_options(const char *synopsis, const struct cli_verb *verb,
+    int given, const struct cli_optname *names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (given & names[i].bit & ~verb->opts)
+			cli_usage_error(synopsis, "%s: option %s does not "
+			    "apply", verb->name, names[i].name);
+}
+
+/*
  * Parse decimal seconds with an optional fraction: at least one digit on
  * one side of an optional point, at most nine after it.  Leading zeros
  * are fine; anything strtod would take beyond that is not.
@@ -336,6 +386,61 @@ cli_mode(const char *s, unsigned int *out)
 	if (p == s || *p != '\0' || v > 0777)
 		return EINVAL;
 	*out = v;
+	return 0;
+}
+
+void
+cli_opt_seconds(const char *arg, struct timespec *deadline)
+{
+	if (cli_seconds(arg, deadline) != 0)
+		cli_failx(CLI_USAGE, "bad timeout '%s': seconds, such as 2 or "
+		    "0.5, at most a year", arg);
+}
+
+int
+cli_opt_exit_code(const char *arg)
+{
+	long n;
+
+	if (cli_number(arg, 0, 255, &n) != 0)
+		cli_failx(CLI_USAGE, "bad exit code '%s': 0 to 255", arg);
+	return (int)n;
+}
+
+unsigned int
+cli_opt_mode(const char *arg)
+{
+	unsigned int mode;
+
+	if (cli_mode(arg, &mode) != 0 || mode == 0)
+		cli_failx(CLI_USAGE, "bad mode '%s': octal, 1 to 0777", arg);
+	return mode;
+}
+
+const char *
+cli_kind_name(int kind)
+{
+	switch (kind) {
+	case SHMC_KIND_MUTEX:
+		return "mutex";
+	case SHMC_KIND_COND:
+		return "cond";
+	case SHMC_KIND_MVAR:
+		return "mvar";
+	case SHMC_KIND_CHAN:
+		return "chan";
+	}
+	return NULL;
+}
+
+int
+cli_kind_parse(const char *s)
+{
+	int k;
+
+	for (k = SHMC_KIND_MUTEX; k <= SHMC_KIND_CHAN; k++)
+		if (strcasecmp(s, cli_kind_name(k)) == 0)
+			return k;
 	return 0;
 }
 

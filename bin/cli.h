@@ -82,6 +82,42 @@ void cli_usage_error(const char *synopsis, const char *fmt, ...)
 void cli_bad_name(const char *name, int max) CLI_NORETURN;
 
 /*
+ * For the default case of a getopt_long loop: exit with CLI_USAGE after
+ * saying which option, as given, ch is about (':' for an option missing
+ * its argument, anything else for an unknown one).
+ */
+void cli_bad_option(const char *synopsis, int ch, char **argv)
+    CLI_NORETURN;
+
+/* Print "prog (shmconc) version" on standard output for -V, and exit 0. */
+void cli_version(const char *prog) CLI_NORETURN;
+
+/*
+ * Verbs (shmvar, shmchan, shmcond).  A verb accepts the options in opts,
+ * a mask of bits each command defines and names in a table of struct
+ * cli_optname; id and operands (what may follow NAME) are the command's
+ * own.  cli_find_verb returns the verb named word, and
+ * cli_check_options that none of the options in given is foreign to
+ * verb; both exit with a usage error instead.
+ */
+struct cli_verb {
+	const char *name;
+	int id;
+	int opts;
+	int operands;
+};
+
+struct cli_optname {
+	int bit;
+	const char *name;
+};
+
+const struct cli_verb *cli_find_verb(const char *synopsis,
+    const struct cli_verb *verbs, size_t n, const char *word);
+void cli_check_options(const char *synopsis, const struct cli_verb *verb,
+    int given, const struct cli_optname *names, size_t n);
+
+/*
  * Parsers.  Each accepts exactly its format, with no sign, blank or
  * trailing character beyond it, and returns 0 or EINVAL.  cli_seconds
  * turns "2", "0.5" or ".25" (at most 31536000 seconds and nine fraction
@@ -94,6 +130,24 @@ int cli_seconds(const char *s, struct timespec *deadline);
 int cli_size(const char *s, size_t *out);
 int cli_number(const char *s, long lo, long hi, long *out);
 int cli_mode(const char *s, unsigned int *out);
+
+/*
+ * Option arguments that several commands take: -w secs (a deadline, as
+ * cli_seconds), -E code (an exit status, 0 to 255) and -m mode (1 to
+ * 0777).  Each exits with CLI_USAGE and a message saying what it takes
+ * if arg is not that.
+ */
+void cli_opt_seconds(const char *arg, struct timespec *deadline);
+int cli_opt_exit_code(const char *arg);
+unsigned int cli_opt_mode(const char *arg);
+
+/*
+ * Kinds of object: cli_kind_name is the word for a SHMC_KIND_ value, or
+ * NULL for none we know; cli_kind_parse is the kind a word names, in any
+ * case, or 0.
+ */
+const char *cli_kind_name(int kind);
+int cli_kind_parse(const char *s);
 
 /*
  * Read fd to its end into a new buffer (*buf, to be freed; *len bytes).

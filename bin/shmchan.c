@@ -101,14 +101,8 @@ enum frame { FRAME_LINE, FRAME_NUL, FRAME_RAW };
 
 enum verb_id { CLOSE, NEW, RECV, RM, SEND, STAT };
 
-struct verb {
-	const char *name;
-	enum verb_id id;
-	int opts;               /* the options it accepts */
-	int messages;           /* it takes MESSAGE operands after NAME */
-};
-
-static const struct verb verbs[] = {
+/* The verbs; operands is 1 for those with MESSAGE operands after NAME. */
+static const struct cli_verb verbs[] = {
 	{ "close",      CLOSE,  0,                                      0 },
 	{ "new",        NEW,    OPT_CAPACITY | OPT_SIZE | OPT_MODE |
 	    OPT_SENDERS | OPT_EXCL,                                     0 },
@@ -119,10 +113,7 @@ static const struct verb verbs[] = {
 	{ "stat",       STAT,   0,                                      0 },
 };
 
-static const struct {
-	int bit;
-	const char *name;
-} optnames[] = {
+static const struct cli_optname optnames[] = {
 	{ OPT_CAPACITY, "-c" },
 	{ OPT_SIZE, "-s" },
 	{ OPT_MODE, "-m" },
@@ -146,7 +137,7 @@ static const char synopsis[] =
 
 /* What the command line asks for. */
 struct cmd {
-	const struct verb *verb;
+	const struct cli_verb *verb;
 	const char *name;
 	char **messages;        /* MESSAGE operands of send */
 	int nmessages;
@@ -871,9 +862,7 @@ parse(int argc, char **argv, struct cmd *c)
 		{ NULL,         0,                 NULL, 0 }
 	};
 	struct timespec when;
-	char opt[3] = "-?";
 	const char *verb;
-	size_t i;
 	int ch;
 
 	memset(c, 0, sizeof(*c));
@@ -894,8 +883,7 @@ parse(int argc, char **argv, struct cmd *c)
 			c->given |= OPT_SENDERS;
 			break;
 		case 'V':
-			printf("shmchan (shmconc) %s\n", shmc_version());
-			exit(CLI_OK);
+			cli_version("shmchan");
 		case 'c':
 			c->capacity = parse_count(optarg, 0, MAX_CAPACITY,
 			    "capacity");
@@ -907,9 +895,7 @@ parse(int argc, char **argv, struct cmd *c)
 		case 'h':
 			cli_usage(CLI_OK, synopsis);
 		case 'm':
-			if (cli_mode(optarg, &c->mode) != 0 || c->mode == 0)
-				cli_failx(CLI_USAGE, "bad mode '%s': octal, "
-				    "1 to 0777", optarg);
+			c->mode = cli_opt_mode(optarg);
 			c->given |= OPT_MODE;
 			break;
 		case 'n':
@@ -925,10 +911,7 @@ parse(int argc, char **argv, struct cmd *c)
 			c->given |= OPT_SIZE;
 			break;
 		case 'w':
-			if (cli_seconds(optarg, &when) != 0)
-				cli_failx(CLI_USAGE, "bad timeout '%s': "
-				    "seconds, such as 2 or 0.5, at most a year",
-				    optarg);
+			cli_opt_seconds(optarg, &when);
 			c->wait = optarg;
 			c->given |= OPT_WAIT;
 			break;
@@ -939,41 +922,26 @@ parse(int argc, char **argv, struct cmd *c)
 			c->frame = FRAME_RAW;
 			c->given |= OPT_RAW;
 			break;
-		case ':':
-			opt[1] = (char)optopt;
-			usage_error("option %s needs an argument",
-			    optopt > 0 && optopt < 128 ? opt :
-			    argv[optind - 1]);
-			break;
 		default:
-			opt[1] = (char)optopt;
-			usage_error("unknown option '%s'",
-			    optopt > 0 && optopt < 128 ? opt :
-			    argv[optind - 1]);
-			break;
+			cli_bad_option(synopsis, ch, argv);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc == 0)
 		usage_error("missing verb");
-	verb = argv[0];
-	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strcmp(verb, verbs[i].name) == 0)
-			c->verb = &verbs[i];
-	if (c->verb == NULL)
-		usage_error("unknown verb '%s'", verb);
+	c->verb = cli_find_verb(synopsis, verbs,
+	    sizeof(verbs) / sizeof(verbs[0]), argv[0]);
+	verb = c->verb->name;
 	if (argc < 2)
 		usage_error("%s: missing name", verb);
-	if (argc > 2 && !c->verb->messages)
+	if (argc > 2 && !c->verb->operands)
 		usage_error("%s: too many operands", verb);
 	c->name = argv[1];
 	c->messages = argv + 2;
 	c->nmessages = argc - 2;
-	for (i = 0; i < sizeof(optnames) / sizeof(optnames[0]); i++)
-		if (c->given & optnames[i].bit & ~c->verb->opts)
-			usage_error("%s: option %s does not apply", verb,
-			    optnames[i].name);
+	cli_check_options(synopsis, c->verb, c->given, optnames,
+	    sizeof(optnames) / sizeof(optnames[0]));
 	if ((c->given & OPT_NUL) && (c->given & OPT_RAW))
 		usage_error("%s: -0 and --raw exclude each other", verb);
 	if ((c->given & OPT_COUNT) && (c->given & OPT_FOLLOW))

@@ -76,26 +76,17 @@ enum verb_id {
 	BROADCAST, RM, SIGNAL, WAIT
 };
 
-struct verb {
-	const char *name;
-	enum verb_id id;
-	int opts;               /* the options it accepts */
-	int cmd;                /* CMD_*: whether it takes a command */
-};
-
 #define OPT_ALL         (OPT_WAIT | OPT_EXIT | OPT_CMD)
 
-static const struct verb verbs[] = {
+/* The verbs; operands is CMD_*, whether a verb takes a command. */
+static const struct cli_verb verbs[] = {
 	{ "broadcast",  BROADCAST,      OPT_ALL,        CMD_OPTIONAL },
 	{ "rm",         RM,             0,              CMD_NONE },
 	{ "signal",     SIGNAL,         OPT_ALL,        CMD_OPTIONAL },
 	{ "wait",       WAIT,           OPT_ALL,        CMD_REQUIRED },
 };
 
-static const struct {
-	int bit;
-	const char *name;
-} optnames[] = {
+static const struct cli_optname optnames[] = {
 	{ OPT_WAIT, "-w" },
 	{ OPT_EXIT, "-E" },
 	{ OPT_CMD, "-c" },
@@ -111,7 +102,7 @@ static const char synopsis[] =
 
 /* What the command line asks for. */
 struct cmd {
-	const struct verb *verb;
+	const struct cli_verb *verb;
 	const char *name;
 	char lockname[NAME_MAX_LEN + 1 + sizeof(LOCK_SUFFIX)];
 	char **argv;            /* the command, or NULL */
@@ -325,8 +316,6 @@ parse_opts(int argc, char **argv, struct cmd *c)
 		{ "wait",               required_argument, NULL, 'w' },
 		{ NULL,                 0,                 NULL, 0 }
 	};
-	char opt[3] = "-?";
-	long n;
 	int ch;
 
 	opterr = 0;
@@ -335,15 +324,11 @@ parse_opts(int argc, char **argv, struct cmd *c)
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'E':
-			if (cli_number(optarg, 0, 255, &n) != 0)
-				cli_failx(CLI_USAGE, "bad exit code '%s': 0 "
-				    "to 255", optarg);
-			c->conflict = (int)n;
+			c->conflict = cli_opt_exit_code(optarg);
 			c->given |= OPT_EXIT;
 			break;
 		case 'V':
-			printf("shmcond (shmconc) %s\n", shmc_version());
-			exit(CLI_OK);
+			cli_version("shmcond");
 		case 'c':
 			if (c->command != NULL)
 				usage_error("-c given twice");
@@ -353,25 +338,12 @@ parse_opts(int argc, char **argv, struct cmd *c)
 		case 'h':
 			cli_usage(CLI_OK, synopsis);
 		case 'w':
-			if (cli_seconds(optarg, &c->deadline) != 0)
-				cli_failx(CLI_USAGE, "bad timeout '%s': "
-				    "seconds, such as 2 or 0.5, at most a year",
-				    optarg);
+			cli_opt_seconds(optarg, &c->deadline);
 			c->wait = 1;
 			c->given |= OPT_WAIT;
 			break;
-		case ':':
-			opt[1] = (char)optopt;
-			usage_error("option %s needs an argument",
-			    optopt > 0 && optopt < 128 ? opt :
-			    argv[optind - 1]);
-			break;
 		default:
-			opt[1] = (char)optopt;
-			usage_error("unknown option '%s'",
-			    optopt > 0 && optopt < 128 ? opt :
-			    argv[optind - 1]);
-			break;
+			cli_bad_option(synopsis, ch, argv);
 		}
 	}
 	return optind;
@@ -387,7 +359,6 @@ static void
 parse(int argc, char **argv, struct cmd *c)
 {
 	const char *verb;
-	size_t i;
 	int k;
 
 	memset(c, 0, sizeof(*c));
@@ -395,12 +366,9 @@ parse(int argc, char **argv, struct cmd *c)
 	k = parse_opts(argc, argv, c);
 	if (k >= argc)
 		usage_error("missing verb");
-	verb = argv[k];
-	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strcmp(verb, verbs[i].name) == 0)
-			c->verb = &verbs[i];
-	if (c->verb == NULL)
-		usage_error("unknown verb '%s'", verb);
+	c->verb = cli_find_verb(synopsis, verbs,
+	    sizeof(verbs) / sizeof(verbs[0]), argv[k]);
+	verb = c->verb->name;
 	argc -= k;
 	argv += k;
 	k = parse_opts(argc, argv, c);
@@ -412,16 +380,14 @@ parse(int argc, char **argv, struct cmd *c)
 	k = parse_opts(argc, argv, c);
 	if (k < argc)
 		c->argv = argv + k;
-	for (i = 0; i < sizeof(optnames) / sizeof(optnames[0]); i++)
-		if (c->given & optnames[i].bit & ~c->verb->opts)
-			usage_error("%s: option %s does not apply", verb,
-			    optnames[i].name);
+	cli_check_options(synopsis, c->verb, c->given, optnames,
+	    sizeof(optnames) / sizeof(optnames[0]));
 	if (c->argv != NULL && c->command != NULL)
 		usage_error("%s: both -c and a command", verb);
-	if (c->argv != NULL && c->verb->cmd == CMD_NONE)
+	if (c->argv != NULL && c->verb->operands == CMD_NONE)
 		usage_error("%s: too many operands", verb);
 	if (c->argv == NULL && c->command == NULL &&
-	    c->verb->cmd == CMD_REQUIRED)
+	    c->verb->operands == CMD_REQUIRED)
 		usage_error("%s: missing predicate", verb);
 	if (strlen(c->name) > NAME_MAX_LEN + 1)
 		fail_object(EINVAL, c->name);

@@ -457,8 +457,6 @@ parse(int argc, char **argv, struct cmd *c)
 		{ "wait",               required_argument, NULL, 'w' },
 		{ NULL,                 0,                 NULL, 0 }
 	};
-	char opt[3] = "-?";
-	long n;
 	int ch;
 
 	memset(c, 0, sizeof(*c));
@@ -468,15 +466,11 @@ parse(int argc, char **argv, struct cmd *c)
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'E':
-			if (cli_number(optarg, 0, 255, &n) != 0)
-				cli_failx(CLI_USAGE, "bad exit code '%s': 0 "
-				    "to 255", optarg);
-			c->conflict = (int)n;
+			c->conflict = cli_opt_exit_code(optarg);
 			c->lock_opts = 1;
 			break;
 		case 'V':
-			printf("shmlock (shmconc) %s\n", shmc_version());
-			exit(CLI_OK);
+			cli_version("shmlock");
 		case 'c':
 			if (c->command != NULL)
 				usage_error("-c given twice");
@@ -491,10 +485,7 @@ parse(int argc, char **argv, struct cmd *c)
 			c->lock_opts = 1;
 			break;
 		case 'w':
-			if (cli_seconds(optarg, &c->deadline) != 0)
-				cli_failx(CLI_USAGE, "bad timeout '%s': "
-				    "seconds, such as 2 or 0.5, at most a year",
-				    optarg);
+			cli_opt_seconds(optarg, &c->deadline);
 			c->wait = 1;
 			c->lock_opts = 1;
 			break;
@@ -509,18 +500,8 @@ parse(int argc, char **argv, struct cmd *c)
 			c->verbose = 1;
 			c->lock_opts = 1;
 			break;
-		case ':':
-			opt[1] = (char)optopt;
-			usage_error("option %s needs an argument",
-			    optopt > 0 && optopt < 128 ? opt :
-			    argv[optind - 1]);
-			break;
 		default:
-			opt[1] = (char)optopt;
-			usage_error("unknown option '%s'",
-			    optopt > 0 && optopt < 128 ? opt :
-			    argv[optind - 1]);
-			break;
+			cli_bad_option(synopsis, ch, argv);
 		}
 	}
 	argc -= optind;

@@ -327,35 +327,6 @@ table_print(struct table *t, int raw, int noheadings)
 	free(w);
 }
 
-/* The name of a kind, or NULL if it is none we know. */
-static const char *
-kind_name(int kind)
-{
-	switch (kind) {
-	case SHMC_KIND_MUTEX:
-		return "mutex";
-	case SHMC_KIND_COND:
-		return "cond";
-	case SHMC_KIND_MVAR:
-		return "mvar";
-	case SHMC_KIND_CHAN:
-		return "chan";
-	}
-	return NULL;
-}
-
-/* The kind a -t argument names, or 0. */
-static int
-kind_parse(const char *s)
-{
-	int k;
-
-	for (k = SHMC_KIND_MUTEX; k <= SHMC_KIND_CHAN; k++)
-		if (strcasecmp(s, kind_name(k)) == 0)
-			return k;
-	return 0;
-}
-
 /* The STATE word of a file that is not a readable object. */
 static const char *
 unreadable_state(int err)
@@ -553,7 +524,7 @@ cell(const struct row *r, int col, int human, int json, char *buf,
 		    '\0' ? r->listed : in->name);
 		break;
 	case C_KIND:
-		if (readable && (k = kind_name(in->kind)) != NULL)
+		if (readable && (k = cli_kind_name(in->kind)) != NULL)
 			(void)snprintf(buf, size, "%s", k);
 		break;
 	case C_STATE:
@@ -831,7 +802,7 @@ details_text(const struct row *r)
 
 	cell(r, C_NAME, 0, 0, buf, sizeof(buf));
 	detail("Name:", "%s", buf);
-	k = in->error == 0 ? kind_name(in->kind) : NULL;
+	k = in->error == 0 ? cli_kind_name(in->kind) : NULL;
 	detail("Kind:", "%s", k != NULL ? k : "-");
 	state_text(r, buf, sizeof(buf));
 	detail("State:", "%s", buf);
@@ -1049,7 +1020,6 @@ parse(int argc, char **argv, struct opts *o)
 		{ "version",    no_argument,            NULL, 'V' },
 		{ NULL,         0,                      NULL, 0 }
 	};
-	char opt[3] = "-?";
 	size_t i;
 	int ch;
 
@@ -1067,8 +1037,7 @@ parse(int argc, char **argv, struct opts *o)
 			o->name = optarg;
 			break;
 		case 'V':
-			printf("shmls (shmconc) %s\n", shmc_version());
-			exit(CLI_OK);
+			cli_version("shmls");
 		case 'b':
 			o->bytes = 1;
 			break;
@@ -1086,7 +1055,7 @@ parse(int argc, char **argv, struct opts *o)
 				o->format = FMT_RAW;
 			break;
 		case 't':
-			if ((o->kind = kind_parse(optarg)) == 0)
+			if ((o->kind = cli_kind_parse(optarg)) == 0)
 				usage_error("unknown kind '%s': mutex, cond, "
 				    "mvar or chan", optarg);
 			o->given_list = 1;
@@ -1095,18 +1064,8 @@ parse(int argc, char **argv, struct opts *o)
 			o->stale = 1;
 			o->given_list = 1;
 			break;
-		case ':':
-			opt[1] = (char)optopt;
-			usage_error("option %s needs an argument",
-			    optopt > 0 && optopt < 128 ? opt :
-			    argv[optind - 1]);
-			break;
 		default:
-			opt[1] = (char)optopt;
-			usage_error("unknown option '%s'",
-			    optopt > 0 && optopt < 128 ? opt :
-			    argv[optind - 1]);
-			break;
+			cli_bad_option(synopsis, ch, argv);
 		}
 	}
 	if (optind < argc)

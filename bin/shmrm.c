@@ -28,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include <shmconc.h>
@@ -81,34 +80,6 @@ escape(const char *s, char *buf, size_t size)
 	return buf;
 }
 
-static const char *
-kind_name(int kind)
-{
-	switch (kind) {
-	case SHMC_KIND_MUTEX:
-		return "mutex";
-	case SHMC_KIND_COND:
-		return "cond";
-	case SHMC_KIND_MVAR:
-		return "mvar";
-	case SHMC_KIND_CHAN:
-		return "chan";
-	}
-	return NULL;
-}
-
-/* The kind a KIND operand names, or 0. */
-static int
-kind_parse(const char *s)
-{
-	int k;
-
-	for (k = SHMC_KIND_MUTEX; k <= SHMC_KIND_CHAN; k++)
-		if (strcasecmp(s, kind_name(k)) == 0)
-			return k;
-	return 0;
-}
-
 /*
  * What an object is, for messages: "mvar jobs", or "junk (not a shmconc
  * object)" for a file that is not a readable object.  The name is the
@@ -119,7 +90,7 @@ describe(const char *name, const struct shmc_info *in, char *buf,
     size_t size)
 {
 	char e[1024];
-	const char *k = in->error == 0 ? kind_name(in->kind) : NULL;
+	const char *k = in->error == 0 ? cli_kind_name(in->kind) : NULL;
 
 	escape(in->name[0] != '\0' ? in->name : name, e, sizeof(e));
 	if (k != NULL)
@@ -286,7 +257,6 @@ parse(int argc, char **argv, struct opts *o)
 		{ "version",    no_argument,    NULL, 'V' },
 		{ NULL,         0,              NULL, 0 }
 	};
-	char opt[3] = "-?";
 	int ch;
 
 	memset(o, 0, sizeof(*o));
@@ -295,8 +265,7 @@ parse(int argc, char **argv, struct opts *o)
 	    -1) {
 		switch (ch) {
 		case 'V':
-			printf("shmrm (shmconc) %s\n", shmc_version());
-			exit(CLI_OK);
+			cli_version("shmrm");
 		case 'a':
 			o->all = 1;
 			break;
@@ -314,18 +283,8 @@ parse(int argc, char **argv, struct opts *o)
 		case LONG_STALE:
 			o->stale = 1;
 			break;
-		case ':':
-			opt[1] = (char)optopt;
-			usage_error("option %s needs an argument",
-			    optopt > 0 && optopt < 128 ? opt :
-			    argv[optind - 1]);
-			break;
 		default:
-			opt[1] = (char)optopt;
-			usage_error("unknown option '%s'",
-			    optopt > 0 && optopt < 128 ? opt :
-			    argv[optind - 1]);
-			break;
+			cli_bad_option(synopsis, ch, argv);
 		}
 	}
 	o->names = argv + optind;
@@ -336,7 +295,7 @@ parse(int argc, char **argv, struct opts *o)
 		if (o->nnames > 1)
 			usage_error("-a takes at most one kind");
 		if (o->nnames == 1 &&
-		    (o->kind = kind_parse(o->names[0])) == 0)
+		    (o->kind = cli_kind_parse(o->names[0])) == 0)
 			usage_error("unknown kind '%s': mutex, cond, mvar or "
 			    "chan", o->names[0]);
 		o->nnames = 0;

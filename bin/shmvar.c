@@ -65,14 +65,8 @@ enum verb_id {
 	TRY_TAKE
 };
 
-struct verb {
-	const char *name;
-	enum verb_id id;
-	int opts;               /* the options it accepts */
-	int value;              /* it takes an optional VALUE after NAME */
-};
-
-static const struct verb verbs[] = {
+/* The verbs; operands is 1 for those with an optional VALUE after NAME. */
+static const struct cli_verb verbs[] = {
 	{ "is-empty",   IS_EMPTY,       0,                              0 },
 	{ "modify",     MODIFY,         OPT_WAIT | OPT_EXIT | OPT_CMD,  0 },
 	{ "new",        NEW,            OPT_SIZE | OPT_MODE | OPT_EXCL, 1 },
@@ -86,10 +80,7 @@ static const struct verb verbs[] = {
 	{ "try-take",   TRY_TAKE,       OPT_EXIT,                       0 },
 };
 
-static const struct {
-	int bit;
-	const char *name;
-} optnames[] = {
+static const struct cli_optname optnames[] = {
 	{ OPT_SIZE, "-s" },
 	{ OPT_MODE, "-m" },
 	{ OPT_EXCL, "--excl" },
@@ -110,7 +101,7 @@ static const char synopsis[] =
 
 /* What the command line asks for. */
 struct cmd {
-	const struct verb *verb;
+	const struct cli_verb *verb;
 	const char *name;
 	const char *value;      /* VALUE; NULL if none was given */
 	int given;              /* OPT_ bits of the options given */
@@ -674,10 +665,6 @@ parse(int argc, char **argv, struct cmd *c)
 		{ "wait",               required_argument, NULL, 'w' },
 		{ NULL,                 0,                 NULL, 0 }
 	};
-	char opt[3] = "-?";
-	const char *verb;
-	size_t i;
-	long n;
 	int ch;
 
 	memset(c, 0, sizeof(*c));
@@ -688,15 +675,11 @@ parse(int argc, char **argv, struct cmd *c)
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'E':
-			if (cli_number(optarg, 0, 255, &n) != 0)
-				cli_failx(CLI_USAGE, "bad exit code '%s': 0 "
-				    "to 255", optarg);
-			c->conflict = (int)n;
+			c->conflict = cli_opt_exit_code(optarg);
 			c->given |= OPT_EXIT;
 			break;
 		case 'V':
-			printf("shmvar (shmconc) %s\n", shmc_version());
-			exit(CLI_OK);
+			cli_version("shmvar");
 		case 'c':
 			c->command = optarg;
 			c->given |= OPT_CMD;
@@ -704,9 +687,7 @@ parse(int argc, char **argv, struct cmd *c)
 		case 'h':
 			cli_usage(CLI_OK, synopsis);
 		case 'm':
-			if (cli_mode(optarg, &c->mode) != 0 || c->mode == 0)
-				cli_failx(CLI_USAGE, "bad mode '%s': octal, "
-				    "1 to 0777", optarg);
+			c->mode = cli_opt_mode(optarg);
 			c->given |= OPT_MODE;
 			break;
 		case 'n':
@@ -723,52 +704,33 @@ parse(int argc, char **argv, struct cmd *c)
 			c->given |= OPT_SIZE;
 			break;
 		case 'w':
-			if (cli_seconds(optarg, &c->deadline) != 0)
-				cli_failx(CLI_USAGE, "bad timeout '%s': "
-				    "seconds, such as 2 or 0.5, at most a year",
-				    optarg);
+			cli_opt_seconds(optarg, &c->deadline);
 			c->wait = 1;
 			c->given |= OPT_WAIT;
 			break;
 		case LONG_EXCL:
 			c->given |= OPT_EXCL;
 			break;
-		case ':':
-			opt[1] = (char)optopt;
-			usage_error("option %s needs an argument",
-			    optopt > 0 && optopt < 128 ? opt :
-			    argv[optind - 1]);
-			break;
 		default:
-			opt[1] = (char)optopt;
-			usage_error("unknown option '%s'",
-			    optopt > 0 && optopt < 128 ? opt :
-			    argv[optind - 1]);
-			break;
+			cli_bad_option(synopsis, ch, argv);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc == 0)
 		usage_error("missing verb");
-	verb = argv[0];
-	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strcmp(verb, verbs[i].name) == 0)
-			c->verb = &verbs[i];
-	if (c->verb == NULL)
-		usage_error("unknown verb '%s'", verb);
+	c->verb = cli_find_verb(synopsis, verbs,
+	    sizeof(verbs) / sizeof(verbs[0]), argv[0]);
 	if (argc < 2)
-		usage_error("%s: missing name", verb);
-	if (argc > 2 + c->verb->value)
-		usage_error("%s: too many operands", verb);
+		usage_error("%s: missing name", c->verb->name);
+	if (argc > 2 + c->verb->operands)
+		usage_error("%s: too many operands", c->verb->name);
 	c->name = argv[1];
 	c->value = argc > 2 ? argv[2] : NULL;
-	for (i = 0; i < sizeof(optnames) / sizeof(optnames[0]); i++)
-		if (c->given & optnames[i].bit & ~c->verb->opts)
-			usage_error("%s: option %s does not apply", verb,
-			    optnames[i].name);
+	cli_check_options(synopsis, c->verb, c->given, optnames,
+	    sizeof(optnames) / sizeof(optnames[0]));
 	if (c->verb->id == MODIFY && c->command == NULL)
-		usage_error("%s: missing -c command", verb);
+		usage_error("%s: missing -c command", c->verb->name);
 }
 
 int

@@ -33,7 +33,6 @@
 
 #include "config.h"
 
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -103,15 +102,6 @@ static struct shmc_chan *gch;           /* a channel that peers inherit */
 static long fifo_msgs = FIFO_MSGS;
 static long stress_msgs = STRESS_MSGS;
 
-/* Modes of a peer, with the word the descriptions use for each. */
-static const struct {
-	int flags;
-	const char *name;
-} modes[] = {
-	{ SHMC_PROCESS, "process" },
-	{ SHMC_THREAD, "thread" },
-};
-
 /* Atomic access to fields that peers poll. */
 static int
 get(const int *p)
@@ -134,21 +124,6 @@ note(int r)
 	if (r != 0)
 		__atomic_compare_exchange_n(&sh->err, &zero, r, 0,
 		    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-}
-
-static struct timespec
-in_ms(long ms)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
 }
 
 static long long
@@ -383,7 +358,7 @@ drain(struct shmc_chan *ch, struct checker *ck, int with_info)
 	int r;
 
 	for (;;) {
-		dl = in_ms(WAIT_MS);
+		dl = test_in_ms(WAIT_MS);
 		if (with_info)
 			r = shmc_chan_recv_with(ch, check_fn, ck, &dl);
 		else {
@@ -408,7 +383,7 @@ take(struct shmc_chan *ch, struct checker *ck, long n)
 	int r;
 
 	for (i = 0; i < n; i++) {
-		dl = in_ms(WAIT_MS);
+		dl = test_in_ms(WAIT_MS);
 		r = shmc_chan_timedrecv(ch, buf, sizeof(buf), &len, &dl);
 		if (r != 0)
 			return r;
@@ -470,34 +445,6 @@ stat_of(struct shmc_chan *ch)
 	return st;
 }
 
-static struct shmc_task *
-spawn(int flags, int (*fn)(void *), void *arg)
-{
-	struct shmc_task *t;
-	int r;
-
-	r = shmc_task_spawn(flags, fn, arg, &t);
-	if (r != 0)
-		bail("cannot spawn a task: %s", shmc_strerror(r));
-	return t;
-}
-
-/* Join a task: its exit status, or 128 plus the signal that killed it. */
-static int
-join(struct shmc_task *t)
-{
-	int r, status;
-
-	r = shmc_task_join(t, &status);
-	if (r != 0)
-		bail("cannot join a task: %s", shmc_strerror(r));
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return -1;
-}
-
 /* Fork a child that dies with us (a stopped one would stay for ever). */
 static pid_t
 fork_child(void)
@@ -517,7 +464,7 @@ fork_child(void)
 static int
 send_str(struct shmc_chan *ch, const char *s)
 {
-	struct timespec dl = in_ms(WAIT_MS);
+	struct timespec dl = test_in_ms(WAIT_MS);
 
 	return shmc_chan_timedsend(ch, s, strlen(s), &dl);
 }
@@ -526,7 +473,7 @@ send_str(struct shmc_chan *ch, const char *s)
 static int
 recv_str(struct shmc_chan *ch, char *buf, size_t size, long ms)
 {
-	struct timespec dl = in_ms(ms);
+	struct timespec dl = test_in_ms(ms);
 	size_t len = 0;
 	int r;
 
@@ -586,7 +533,7 @@ sender(void *arg)
 			    (unsigned long)c, j->min, j->max);
 			if (++k < (int)ARRAY_SIZE(iov) && c + 1 < j->n)
 				continue;
-			dl = in_ms(WAIT_MS);
+			dl = test_in_ms(WAIT_MS);
 			r = shmc_chan_send_many(ch, iov, (size_t)k, &sent, &dl);
 			if (r == 0 && sent != (size_t)k)
 				r = EPROTO;
@@ -598,7 +545,7 @@ sender(void *arg)
 		if (j->how == HOW_SEND)
 			r = shmc_chan_send(ch, bufs[0], iov[0].iov_len);
 		else {
-			dl = in_ms(WAIT_MS);
+			dl = test_in_ms(WAIT_MS);
 			r = shmc_chan_timedsend(ch, bufs[0], iov[0].iov_len,
 			    &dl);
 		}
@@ -777,7 +724,7 @@ blocked_sender(void *arg)
 	if (r != 0)
 		return 2;
 	set(&sh->ready, 1);
-	dl = in_ms(WAIT_MS);
+	dl = test_in_ms(WAIT_MS);
 	sh->rc = shmc_chan_timedsend(ch, "q4", 2, &dl);
 	__atomic_store_n(&sh->t_ns, now_ns(), __ATOMIC_SEQ_CST);
 	shmc_chan_close(ch);
@@ -877,7 +824,7 @@ test_basics(void)
 	/* Empty: try and timed receive. */
 	is_int(EAGAIN, shmc_chan_try_recv(ch, buf, sizeof(buf), &len),
 	    "try_recv on an empty channel");
-	dl = in_ms(100);
+	dl = test_in_ms(100);
 	r = shmc_chan_timedrecv(ch, buf, sizeof(buf), &len, &dl);
 	is_int(ETIMEDOUT, r, "timedrecv on an empty channel");
 	ok(passed(&dl), "...not before the deadline");
@@ -906,7 +853,7 @@ test_basics(void)
 	is_int(0, r, "try_send fills the channel");
 	is_int(EAGAIN, shmc_chan_try_send(ch, "m4", 2),
 	    "try_send on a full channel");
-	dl = in_ms(100);
+	dl = test_in_ms(100);
 	r = shmc_chan_timedsend(ch, "m4", 2, &dl);
 	is_int(ETIMEDOUT, r, "timedsend on a full channel");
 	ok(passed(&dl), "...not before the deadline");
@@ -942,7 +889,7 @@ test_basics(void)
 	memset(&cp, 0, sizeof(cp));
 	if (send_str(ch, "abc") != 0 || send_str(ch, "def") != 0)
 		bail("cannot send");
-	dl = in_ms(WAIT_MS);
+	dl = test_in_ms(WAIT_MS);
 	r = shmc_chan_recv_with(ch, copy_fn, &cp, &dl);
 	ok(r == 0 && cp.calls == 1 && strcmp(cp.str, "abc") == 0,
 	    "recv_with hands the message to the function");
@@ -979,7 +926,7 @@ test_basics(void)
 	    "try_recv without SHMC_RECEIVER");
 	is_int(EPERM, shmc_chan_recv(tx, buf, sizeof(buf), &len),
 	    "...recv");
-	dl = in_ms(100);
+	dl = test_in_ms(100);
 	is_int(EPERM, shmc_chan_timedrecv(tx, buf, sizeof(buf), &len, &dl),
 	    "...timedrecv");
 	is_int(EPERM, shmc_chan_recv_with(tx, copy_fn, &cp, &dl),
@@ -1067,7 +1014,7 @@ test_anonymous(void)
 	st = stat_of(gch);
 	ok(st.capacity == 0 && st.held == 0 && st.senders == 1,
 	    "an anonymous rendezvous channel: capacity 0, not held");
-	dl = in_ms(100);
+	dl = test_in_ms(100);
 	r = shmc_chan_timedsend(gch, "late", 4, &dl);
 	is_int(ETIMEDOUT, r, "...timedsend nobody receives");
 	ok(passed(&dl), "...not before the deadline");
@@ -1076,13 +1023,13 @@ test_anonymous(void)
 
 	/* try_send must not wait for a receiver; rescue it if it does. */
 	memset(sh, 0, sizeof(*sh));
-	t = spawn(SHMC_THREAD, rdv_try_sender, NULL);
+	t = test_spawn(SHMC_THREAD, rdv_try_sender, NULL);
 	for (i = 0; i < 1000 && !get(&sh->step); i++)
 		usleep(1000);
 	done = get(&sh->step);
 	if (!done)
 		(void)recv_str(gch, buf, sizeof(buf), WAIT_MS);
-	join(t);
+	test_join(t);
 	ok(done, "...try_send with no receiver waiting returns at once");
 	is_int(EAGAIN, sh->rc, "...EAGAIN");
 	is_int(EAGAIN, shmc_chan_try_recv(gch, buf, sizeof(buf), &len),
@@ -1094,7 +1041,7 @@ test_anonymous(void)
 	 * machine gets a few tries.
 	 */
 	memset(sh, 0, sizeof(*sh));
-	t = spawn(SHMC_THREAD, waiting_receiver, NULL);
+	t = test_spawn(SHMC_THREAD, waiting_receiver, NULL);
 	r = EAGAIN;
 	for (i = 0; i < 10 && r == EAGAIN; i++) {
 		for (k = 0; k < 5000 && !asleep(gch); k++)
@@ -1102,7 +1049,7 @@ test_anonymous(void)
 		r = shmc_chan_try_send(gch, "taken", 5);
 	}
 	is_int(0, r, "...try_send to a receiver waiting in recv");
-	is_int(0, join(t), "...the receiver returns");
+	is_int(0, test_join(t), "...the receiver returns");
 	ok(sh->rc == 0 && strcmp(sh->str, "taken") == 0, "...with it");
 	done_chan(gch, NULL);
 
@@ -1134,7 +1081,7 @@ test_transfer(void)
 	int r;
 
 	for (k = 0; k < ARRAY_SIZE(caps); k++) {
-		for (i = 0; i < ARRAY_SIZE(modes); i++) {
+		for (i = 0; i < ARRAY_SIZE(test_modes); i++) {
 			memset(sh, 0, sizeof(*sh));
 			rx = open_chan("xfer", SHMC_CREAT | SHMC_EXCL |
 			    SHMC_RECEIVER, caps[k], 200, 1);
@@ -1144,20 +1091,20 @@ test_transfer(void)
 			j.min = 0;
 			j.max = 200;
 			j.how = HOW_TIMED;
-			t = spawn(modes[i].flags, sender, &j);
+			t = test_spawn(test_modes[i].flags, sender, &j);
 			checker_init(&ck, 0, 200);
 			ck.lone = 1;
 			r = drain(rx, &ck, 0);
 			ok(ck.got == XFER_MSGS && ck.bad == 0,
 			    "capacity %u, a %s sender: %ld messages complete"
-			    " and in order", caps[k], modes[i].name,
+			    " and in order", caps[k], test_modes[i].name,
 			    XFER_MSGS);
 			if (ck.got != XFER_MSGS || ck.bad != 0) {
 				diag("got %lu, %lu bad", ck.got, ck.bad);
 				ck_diag(&ck);
 			}
 			is_int(EPIPE, r, "...then EPIPE");
-			is_int(0, join(t), "...the sender exits 0");
+			is_int(0, test_join(t), "...the sender exits 0");
 			if (sh->err != 0)
 				diag("the sender failed: %s",
 				    shmc_strerror(sh->err));
@@ -1180,11 +1127,12 @@ test_rendezvous(void)
 	unsigned int i;
 	int r, r2;
 
-	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+	for (i = 0; i < ARRAY_SIZE(test_modes); i++) {
 		memset(sh, 0, sizeof(*sh));
 		tx = open_chan("rdv", SHMC_CREAT | SHMC_EXCL | SHMC_SENDER, 0,
 		    64, 0);
-		t = spawn(modes[i].flags, rdv_receiver, (void *)"rdv");
+		t = test_spawn(test_modes[i].flags, rdv_receiver,
+		    (void *)"rdv");
 		if (!wait_until(&sh->ready, 1))
 			bail("the receiver did not open");
 		start = now_ns();
@@ -1192,7 +1140,7 @@ test_rendezvous(void)
 		r = send_str(tx, "first");
 		end = now_ns();
 		is_int(0, r, "rendezvous with a %s receiver: send returns 0",
-		    modes[i].name);
+		    test_modes[i].name);
 		ok(end >= __atomic_load_n(&sh->t_ns, __ATOMIC_SEQ_CST) &&
 		    (end - start) / 1000000 >= 199,
 		    "...not before the receiver took it (%lld ms)",
@@ -1201,7 +1149,7 @@ test_rendezvous(void)
 			bail("the receiver did not receive");
 		ok(sh->rc == 0 && strcmp(sh->str, "first") == 0,
 		    "...the receiver got it");
-		dl = in_ms(150);
+		dl = test_in_ms(150);
 		r = shmc_chan_timedsend(tx, "withdrawn", 9, &dl);
 		r2 = passed(&dl);
 		is_int(ETIMEDOUT, r, "...a timedsend it does not take");
@@ -1211,7 +1159,7 @@ test_rendezvous(void)
 			bail("the receiver did not try");
 		is_int(EAGAIN, sh->rc2, "...was withdrawn: try_recv is EAGAIN");
 		r = send_str(tx, "second");
-		is_int(0, join(t), "...the next message goes through");
+		is_int(0, test_join(t), "...the next message goes through");
 		ok(r == 0 && strcmp(sh->str, "second") == 0,
 		    "...and is the one received");
 		done_chan(tx, "rdv");
@@ -1233,7 +1181,7 @@ test_many(void)
 	size_t first = 0;
 	int r, calls;
 
-	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+	for (i = 0; i < ARRAY_SIZE(test_modes); i++) {
 		memset(sh, 0, sizeof(*sh));
 		rx = open_chan("many", SHMC_CREAT | SHMC_EXCL | SHMC_RECEIVER,
 		    64, 16, 1);
@@ -1243,14 +1191,14 @@ test_many(void)
 		j.min = 1;
 		j.max = 16;
 		j.how = HOW_MANY;
-		t = spawn(modes[i].flags, sender, &j);
+		t = test_spawn(test_modes[i].flags, sender, &j);
 		/* The first batch of 64 fills the channel: wait for it. */
 		for (k = 0; k < 5000 && stat_of(rx).depth < 64; k++)
 			usleep(1000);
 		checker_init(&ck, 1, 16);
 		calls = 0;
 		for (;;) {
-			dl = in_ms(WAIT_MS);
+			dl = test_in_ms(WAIT_MS);
 			r = shmc_chan_recv_many(rx, buf, sizeof(buf), lens,
 			    ARRAY_SIZE(lens), &got, &dl);
 			if (r != 0)
@@ -1262,13 +1210,13 @@ test_many(void)
 		}
 		ok(ck.got == MANY_MSGS && ck.bad == 0,
 		    "send_many to recv_many, a %s sender: %ld messages in"
-		    " order", modes[i].name, MANY_MSGS);
+		    " order", test_modes[i].name, MANY_MSGS);
 		if (ck.got != MANY_MSGS || ck.bad != 0)
 			ck_diag(&ck);
 		ok(first >= 64, "...the first recv_many takes the 64 waiting"
 		    " (%zu)", first);
 		is_int(EPIPE, r, "...then EPIPE");
-		is_int(0, join(t), "...the sender exits 0");
+		is_int(0, test_join(t), "...the sender exits 0");
 		done_chan(rx, "many");
 	}
 }
@@ -1286,16 +1234,17 @@ test_busy(void)
 
 	gch = open_chan("busy", SHMC_CREAT | SHMC_EXCL | SHMC_RECEIVER |
 	    SHMC_SENDER, 4, 64, 0);
-	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+	for (i = 0; i < ARRAY_SIZE(test_modes); i++) {
 		memset(sh, 0, sizeof(*sh));
-		t = spawn(modes[i].flags, busy_receiver, (void *)"busy");
-		is_int(0, join(t), "a %s opens a second receiver",
-		    modes[i].name);
+		t = test_spawn(test_modes[i].flags, busy_receiver,
+		    (void *)"busy");
+		is_int(0, test_join(t), "a %s opens a second receiver",
+		    test_modes[i].name);
 		is_int(EBUSY, sh->rc, "...EBUSY");
 	}
 	memset(sh, 0, sizeof(*sh));
-	t = spawn(SHMC_PROCESS, copy_receiver, NULL);
-	is_int(0, join(t), "a fork child's copy of the receiver's handle");
+	t = test_spawn(SHMC_PROCESS, copy_receiver, NULL);
+	is_int(0, test_join(t), "a fork child's copy of the receiver's handle");
 	is_int(EPERM, sh->rc, "...does not receive");
 	is_int(1, stat_of(gch).receiver, "...closing it leaves the receiver");
 	if (send_str(gch, "still") != 0)
@@ -1321,7 +1270,7 @@ test_fifo(void)
 	long long start;
 	int good, r;
 
-	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+	for (i = 0; i < ARRAY_SIZE(test_modes); i++) {
 		memset(sh, 0, sizeof(*sh));
 		rx = open_chan("fifo", SHMC_CREAT | SHMC_EXCL | SHMC_RECEIVER,
 		    64, 8, NSEND);
@@ -1334,13 +1283,13 @@ test_fifo(void)
 			j[k].min = 8;
 			j[k].max = 8;
 			j[k].how = k < 2 ? HOW_SEND : HOW_MANY;
-			t[k] = spawn(modes[i].flags, sender, &j[k]);
+			t[k] = test_spawn(test_modes[i].flags, sender, &j[k]);
 		}
 		checker_init(&ck, 8, 8);
 		r = drain(rx, &ck, 1);
 		ok(ck.got == (unsigned long)(NSEND * fifo_msgs) && ck.bad == 0,
 		    "%d %s senders x %ld messages: each sender's in order",
-		    NSEND, modes[i].name, fifo_msgs);
+		    NSEND, test_modes[i].name, fifo_msgs);
 		if (ck.got != (unsigned long)(NSEND * fifo_msgs) ||
 		    ck.bad != 0) {
 			diag("got %lu, %lu bad", ck.got, ck.bad);
@@ -1359,7 +1308,7 @@ test_fifo(void)
 		}
 		good = 0;
 		for (k = 0; k < NSEND; k++)
-			if (join(t[k]) == 0)
+			if (test_join(t[k]) == 0)
 				good++;
 		is_int(NSEND, good, "...each sender exits 0");
 		if (sh->err != 0)
@@ -1371,7 +1320,7 @@ test_fifo(void)
 		ok(st.senders == 0 && st.joined == NSEND && st.depth == 0 &&
 		    st.skipped == 0, "...stat: no sender left, %d joined,"
 		    " nothing skipped", NSEND);
-		diag("fifo, %s: %ld ms", modes[i].name, ms_since(start));
+		diag("fifo, %s: %ld ms", test_modes[i].name, ms_since(start));
 		done_chan(rx, "fifo");
 	}
 }
@@ -1405,7 +1354,7 @@ test_end_anonymous(void)
 		j[k].how = HOW_TIMED;
 		j[k].delay_ms = 50 + 40 * (int)k;
 		j[k].close = 1;
-		t[k] = spawn(SHMC_PROCESS, sender, &j[k]);
+		t[k] = test_spawn(SHMC_PROCESS, sender, &j[k]);
 	}
 	r = shmc_chan_shutdown(gch);
 	st = stat_of(gch);
@@ -1419,7 +1368,7 @@ test_end_anonymous(void)
 	is_int(EPIPE, r, "...then EPIPE, once they all closed");
 	good = 0;
 	for (k = 0; k < 3; k++)
-		if (join(t[k]) == 0)
+		if (test_join(t[k]) == 0)
 			good++;
 	is_int(3, good, "...each exits 0");
 	done_chan(gch, NULL);
@@ -1434,11 +1383,11 @@ test_end_anonymous(void)
 		j[k].min = 5;
 		j[k].max = 64;
 		j[k].how = HOW_TIMED;
-		t[k] = spawn(SHMC_THREAD, sender, &j[k]);
+		t[k] = test_spawn(SHMC_THREAD, sender, &j[k]);
 	}
 	good = 0;
 	for (k = 0; k < 3; k++)
-		if (join(t[k]) == 0)
+		if (test_join(t[k]) == 0)
 			good++;
 	checker_init(&ck, 5, 64);
 	r = take(gch, &ck, 300);
@@ -1446,7 +1395,7 @@ test_end_anonymous(void)
 	    "anonymous, 3 thread senders: 300 messages in order");
 	ck_diag(&ck);
 	is_int(3, good, "...each exits 0");
-	dl = in_ms(100);
+	dl = test_in_ms(100);
 	is_int(ETIMEDOUT, shmc_chan_timedrecv(gch, buf, sizeof(buf), &len,
 	    &dl), "...no end while the handle is a sender");
 	r = shmc_chan_shutdown(gch);
@@ -1474,14 +1423,14 @@ test_end_held(void)
 	size_t len;
 	int r, r2;
 
-	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+	for (i = 0; i < ARRAY_SIZE(test_modes); i++) {
 		memset(sh, 0, sizeof(*sh));
 		rx = open_chan("held", SHMC_CREAT | SHMC_EXCL | SHMC_RECEIVER,
 		    8, 64, 0);
-		dl = in_ms(100);
+		dl = test_in_ms(100);
 		is_int(ETIMEDOUT, shmc_chan_timedrecv(rx, buf, sizeof(buf),
 		    &len, &dl), "held channel, %s senders: no end before any"
-		    " sender", modes[i].name);
+		    " sender", test_modes[i].name);
 		for (k = 0; k < 3; k++) {
 			memset(&j[k], 0, sizeof(j[k]));
 			j[k].name = "held";
@@ -1491,24 +1440,24 @@ test_end_held(void)
 			j[k].max = 64;
 			j[k].how = HOW_TIMED;
 		}
-		t[0] = spawn(modes[i].flags, sender, &j[0]);
-		r = join(t[0]);
-		t[1] = spawn(modes[i].flags, sender, &j[1]);
-		r2 = join(t[1]);
+		t[0] = test_spawn(test_modes[i].flags, sender, &j[0]);
+		r = test_join(t[0]);
+		t[1] = test_spawn(test_modes[i].flags, sender, &j[1]);
+		r2 = test_join(t[1]);
 		ok(r == 0 && r2 == 0, "...two senders send and close");
 		checker_init(&ck, 5, 64);
 		r = take(rx, &ck, 4);
 		ok(r == 0 && ck.got == 4 && ck.bad == 0,
 		    "...their messages arrive");
-		dl = in_ms(150);
+		dl = test_in_ms(150);
 		is_int(ETIMEDOUT, shmc_chan_timedrecv(rx, buf, sizeof(buf),
 		    &len, &dl), "...no end after they left");
 		st = stat_of(rx);
 		ok(st.held == 1 && st.joined == 2 && st.senders == 0,
 		    "...stat: held, 2 joined, none live");
-		t[0] = spawn(modes[i].flags, sender, &j[2]);
-		r = join(t[0]);
-		t[1] = spawn(modes[i].flags, shutter, (void *)"held");
+		t[0] = test_spawn(test_modes[i].flags, sender, &j[2]);
+		r = test_join(t[0]);
+		t[1] = test_spawn(test_modes[i].flags, shutter, (void *)"held");
 		r2 = take(rx, &ck, 2);
 		ok(r == 0 && r2 == 0 && ck.got == 6 && ck.bad == 0,
 		    "...a third sender's messages arrive");
@@ -1517,12 +1466,13 @@ test_end_held(void)
 		r = recv_str(rx, buf, sizeof(buf), WAIT_MS);
 		end = now_ns();
 		is_int(EPIPE, r, "...a shutdown from a %s's handle ends it",
-		    modes[i].name);
+		    test_modes[i].name);
 		ok(end >= __atomic_load_n(&sh->t_ns, __ATOMIC_SEQ_CST) &&
 		    (end - start) / 1000000 < PROMPT_MS,
 		    "...waking the blocked receiver (%lld ms)",
 		    (end - start) / 1000000);
-		is_int(0, join(t[1]), "...the %s exits 0", modes[i].name);
+		is_int(0, test_join(t[1]), "...the %s exits 0",
+		    test_modes[i].name);
 		is_int(0, stat_of(rx).held, "...stat: no longer held");
 		done_chan(rx, "held");
 	}
@@ -1547,7 +1497,7 @@ test_end_expected(void)
 
 	for (p = 0; p < ARRAY_SIZE(pauses); p++) {
 		for (n = 0; n < ARRAY_SIZE(orders); n++) {
-			for (i = 0; i < ARRAY_SIZE(modes); i++) {
+			for (i = 0; i < ARRAY_SIZE(test_modes); i++) {
 				memset(sh, 0, sizeof(*sh));
 				s = 0;
 				for (k = 0; k < 4; k++) {
@@ -1563,20 +1513,20 @@ test_end_expected(void)
 					j[k].how = HOW_TIMED;
 					if (orders[n][k] == 'S')
 						j[k].index = (unsigned int)s++;
-					t[k] = spawn(modes[i].flags,
+					t[k] = test_spawn(test_modes[i].flags,
 					    orders[n][k] == 'R' ? receiver :
 					    sender, &j[k]);
 					usleep(pauses[p] * 1000);
 				}
 				good = 0;
 				for (k = 0; k < 4; k++)
-					if (join(t[k]) == 0)
+					if (test_join(t[k]) == 0)
 						good++;
 				ok(sh->got == 9 && sh->bad == 0 &&
 				    sh->rc_end == EPIPE, "expecting 3 senders,"
 				    " order %s, %d ms apart, %s peers: all 9"
 				    " messages, then EPIPE", orders[n],
-				    pauses[p], modes[i].name);
+				    pauses[p], test_modes[i].name);
 				if (sh->got != 9 || sh->bad != 0 ||
 				    sh->rc_end != EPIPE)
 					diag("got %lu, %lu bad, then %s: %s",
@@ -1608,16 +1558,18 @@ test_epipe(void)
 	size_t len, sent;
 	int r;
 
-	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+	for (i = 0; i < ARRAY_SIZE(test_modes); i++) {
 		memset(sh, 0, sizeof(*sh));
 		tx = open_chan("epipe", SHMC_CREAT | SHMC_EXCL | SHMC_SENDER,
 		    4, 64, 0);
-		t = spawn(modes[i].flags, closing_receiver, (void *)"epipe");
+		t = test_spawn(test_modes[i].flags, closing_receiver,
+		    (void *)"epipe");
 		if (!wait_until(&sh->ready, 1))
 			bail("the receiver did not open");
 		r = send_str(tx, "one");
-		is_int(0, join(t), "a %s receiver takes a message and closes",
-		    modes[i].name);
+		is_int(0, test_join(t),
+		    "a %s receiver takes a message and closes",
+		    test_modes[i].name);
 		ok(r == 0 && sh->rc == 0 && strcmp(sh->str, "one") == 0,
 		    "...the message arrived");
 		is_int(EPIPE, shmc_chan_try_send(tx, "two", 3),
@@ -1626,7 +1578,7 @@ test_epipe(void)
 		is_int(EPIPE, send_str(tx, "two"), "...timedsend is EPIPE");
 		iov.iov_base = (void *)"two";
 		iov.iov_len = 3;
-		dl = in_ms(WAIT_MS);
+		dl = test_in_ms(WAIT_MS);
 		r = shmc_chan_send_many(tx, &iov, 1, &sent, &dl);
 		ok(r == EPIPE && sent == 0, "...send_many is EPIPE, none sent");
 		is_int(-1, stat_of(tx).receiver,
@@ -1644,16 +1596,17 @@ test_epipe(void)
 		memset(sh, 0, sizeof(*sh));
 		tx = open_chan("epipe0", SHMC_CREAT | SHMC_EXCL | SHMC_SENDER,
 		    0, 64, 0);
-		t = spawn(modes[i].flags, idle_receiver, (void *)"epipe0");
+		t = test_spawn(test_modes[i].flags, idle_receiver,
+		    (void *)"epipe0");
 		if (!wait_until(&sh->ready, 1))
 			bail("the receiver did not open");
 		start = now_ns();
 		r = send_str(tx, "never");
 		is_int(EPIPE, r, "a rendezvous send whose %s receiver closes:"
-		    " EPIPE", modes[i].name);
+		    " EPIPE", test_modes[i].name);
 		ok(ms_since(start) < PROMPT_MS, "...promptly (%ld ms)",
 		    ms_since(start));
-		is_int(0, join(t), "...the receiver exits 0");
+		is_int(0, test_join(t), "...the receiver exits 0");
 		rx = open_chan("epipe0", SHMC_RECEIVER, 0, 0, 0);
 		is_int(EAGAIN, shmc_chan_try_recv(rx, buf, sizeof(buf), &len),
 		    "...the message was withdrawn");
@@ -1696,21 +1649,22 @@ test_receiver_killed(void)
 	pid_t pid;
 	int k, r;
 
-	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+	for (i = 0; i < ARRAY_SIZE(test_modes); i++) {
 		memset(sh, 0, sizeof(*sh));
 		tx = open_chan("rxkill", SHMC_CREAT | SHMC_EXCL, 4, 64, 0);
 		pid = sleeping_receiver("rxkill");
 		if (!wait_until(&sh->ready, 1))
 			bail("the receiver did not open");
 		set(&sh->ready, 0);
-		t = spawn(modes[i].flags, blocked_sender, (void *)"rxkill");
+		t = test_spawn(test_modes[i].flags, blocked_sender,
+		    (void *)"rxkill");
 		if (!wait_until(&sh->ready, 1))
 			bail("the sender did not fill the channel");
 		usleep(100000);
 		killed = now_ns();
 		test_kill(pid);
-		is_int(0, join(t), "a %s sender blocked on a full channel",
-		    modes[i].name);
+		is_int(0, test_join(t), "a %s sender blocked on a full channel",
+		    test_modes[i].name);
 		is_int(EPIPE, sh->rc, "...gets EPIPE when the receiver is"
 		    " killed");
 		ok(sh->t_ns > killed && (sh->t_ns - killed) / 1000000 <
@@ -1775,7 +1729,7 @@ stopped_sender(const char *name, const char *point)
 		if (c == 3 && setenv("SHMCONC_STOP", point, 1) < 0)
 			_exit(2);
 		len = msg_make(buf, 1, (unsigned long)c, 9, MAXMSG);
-		dl = in_ms(2 * WAIT_MS);
+		dl = test_in_ms(2 * WAIT_MS);
 		if (shmc_chan_timedsend(ch, buf, len, &dl) != 0)
 			_exit(3);
 	}
@@ -1816,13 +1770,13 @@ test_kill_sender(void)
 		r = take(rx, &ck, 3);
 		ok(r == 0 && ck.got == 3 && ck.next[1] == 3,
 		    "...its first 3 messages arrive");
-		dl = in_ms(5 * TICK_MS);
+		dl = test_in_ms(5 * TICK_MS);
 		r = shmc_chan_timedrecv(rx, buf, sizeof(buf), &len, &dl);
 		is_int(ETIMEDOUT, r, "...while it is stopped the receiver"
 		    " waits at its slot");
 		killed = now_ns();
 		test_kill(pid);
-		dl = in_ms(WAIT_MS);
+		dl = test_in_ms(WAIT_MS);
 		r = shmc_chan_timedrecv(rx, buf, sizeof(buf), &len, &dl);
 		ms = ms_since(killed);
 		if (r == 0)
@@ -1912,7 +1866,7 @@ stopped_receiver(const char *name, int how, int fd)
 	if (how != RX_IN_FN && setenv("SHMCONC_STOP", "chan-recv-copied",
 	    1) < 0)
 		_exit(3);
-	dl = in_ms(2 * WAIT_MS);
+	dl = test_in_ms(2 * WAIT_MS);
 	if (how == RX_RECV) {
 		size_t len;
 
@@ -1972,7 +1926,7 @@ test_kill_receiver(void)
 		checker_init(&ck, 9, MAXMSG);
 		ck.next[0] = 2;
 		memset(&last_info, 0, sizeof(last_info));
-		dl = in_ms(WAIT_MS);
+		dl = test_in_ms(WAIT_MS);
 		r = shmc_chan_recv_with(rx, info_fn, &ck, &dl);
 		first = last_info;
 		same = r == 0 && ck.got == 1 && ck.next[0] == 3 &&
@@ -2092,7 +2046,7 @@ test_stress(void)
 		j[k].min = 1;
 		j[k].max = MAXMSG;
 		j[k].how = k == 0 ? HOW_SEND : k == 1 ? HOW_TIMED : HOW_MANY;
-		t[k] = spawn(SHMC_PROCESS, sender, &j[k]);
+		t[k] = test_spawn(SHMC_PROCESS, sender, &j[k]);
 	}
 	checker_init(&ck, 1, MAXMSG);
 	r = drain(rx, &ck, 1);
@@ -2109,7 +2063,7 @@ test_stress(void)
 	}
 	good = 0;
 	for (k = 0; k < NSEND; k++)
-		if (join(t[k]) == 0)
+		if (test_join(t[k]) == 0)
 			good++;
 	is_int(NSEND, good, "...each sender exits 0");
 	if (sh->err != 0)
@@ -2130,10 +2084,7 @@ main(void)
 		fifo_msgs = FIFO_QUICK;
 		stress_msgs = STRESS_QUICK;
 	}
-	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sh == MAP_FAILED)
-		sysbail("cannot map a shared page");
+	sh = test_shared_page(sizeof(*sh));
 
 	test_basics();
 	test_anonymous();

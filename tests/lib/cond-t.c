@@ -71,15 +71,6 @@ static struct shmc_cond *gc;
 static const char *self;        /* argv[0], to run ourselves again */
 static int holder_fd = -1;      /* a pipe a process holder blocks on */
 
-/* Modes of a peer, with the word the descriptions use for each. */
-static const struct {
-	int flags;
-	const char *name;
-} modes[] = {
-	{ SHMC_PROCESS, "process" },
-	{ SHMC_THREAD, "thread" },
-};
-
 /* Atomic access to fields that are read without the mutex. */
 static int
 get(const int *p)
@@ -108,37 +99,6 @@ note(int r)
 	if (r != 0)
 		__atomic_compare_exchange_n(&sh->err, &zero, r, 0,
 		    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-}
-
-static struct timespec
-in_ms(long ms)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
-}
-
-/* Milliseconds from a to b. */
-static long
-ms_between(const struct timespec *a, const struct timespec *b)
-{
-	return (b->tv_sec - a->tv_sec) * 1000L +
-	    (b->tv_nsec - a->tv_nsec) / 1000000L;
-}
-
-/* Is a at or after b? */
-static int
-not_before(const struct timespec *a, const struct timespec *b)
-{
-	return a->tv_sec > b->tv_sec ||
-	    (a->tv_sec == b->tv_sec && a->tv_nsec >= b->tv_nsec);
 }
 
 /* Poll *p until it is v, for at most 10 s.  Returns 1 if it got there. */
@@ -199,34 +159,6 @@ fixture_done(void)
 		diag("a peer failed with: %s", shmc_strerror(get(&sh->err)));
 	shmc_cond_close(gc);
 	shmc_mutex_close(gm);
-}
-
-static struct shmc_task *
-spawn(int flags, int (*fn)(void *), void *arg)
-{
-	struct shmc_task *t;
-	int r;
-
-	r = shmc_task_spawn(flags, fn, arg, &t);
-	if (r != 0)
-		bail("cannot spawn a task: %s", shmc_strerror(r));
-	return t;
-}
-
-/* Join a task: its exit status, or 128 plus the signal that killed it. */
-static int
-join(struct shmc_task *t)
-{
-	int r, status;
-
-	r = shmc_task_join(t, &status);
-	if (r != 0)
-		bail("cannot join a task: %s", shmc_strerror(r));
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return -1;
 }
 
 /*
@@ -320,7 +252,7 @@ play(int me)
 	if (r != 0)
 		return r;
 	for (i = 0; i < ROUNDS && r == 0; i++) {
-		deadline = in_ms(WAIT_MS);
+		deadline = test_in_ms(WAIT_MS);
 		while (sh->turn != me && r == 0)
 			r = shmc_cond_timedwait(gc, gm, &deadline);
 		if (r != 0)
@@ -353,7 +285,7 @@ go_waiter(void *arg)
 	int r, r2;
 
 	(void)arg;
-	deadline = in_ms(WAIT_MS);
+	deadline = test_in_ms(WAIT_MS);
 	r = shmc_mutex_lock(gm);
 	note(r);
 	if (r != 0)
@@ -377,7 +309,7 @@ token_waiter(void *arg)
 	int r, r2;
 
 	(void)arg;
-	deadline = in_ms(WAIT_MS);
+	deadline = test_in_ms(WAIT_MS);
 	r = shmc_mutex_lock(gm);
 	note(r);
 	if (r != 0)
@@ -408,7 +340,7 @@ timeout_waiter(void *arg)
 	if (r != 0)
 		return 1;
 	add(&sh->parked, 1);
-	deadline = in_ms(50);
+	deadline = test_in_ms(50);
 	sh->rc_wait = shmc_cond_timedwait(gc, gm, &deadline);
 	sh->rc_unlock = unlock_after(sh->rc_wait);
 	return 0;
@@ -425,7 +357,7 @@ dead_owner_waiter(void *arg)
 	int r;
 
 	(void)arg;
-	deadline = in_ms(WAIT_MS);
+	deadline = test_in_ms(WAIT_MS);
 	r = shmc_mutex_lock(gm);
 	note(r);
 	if (r != 0)
@@ -508,7 +440,7 @@ named_peer(void *arg)
 	close(fd);
 	if (d == MAP_FAILED)
 		return 13;
-	deadline = in_ms(WAIT_MS);
+	deadline = test_in_ms(WAIT_MS);
 	r = shmc_mutex_lock(m);
 	if (r != 0)
 		return 14;
@@ -628,7 +560,7 @@ test_errors(void)
 
 	if (shmc_mutex_lock(gm) != 0)
 		bail("cannot lock");
-	deadline = in_ms(1000);
+	deadline = test_in_ms(1000);
 	deadline.tv_nsec = 1000000000L;
 	is_int(EINVAL, shmc_cond_timedwait(gc, gm, &deadline),
 	    "timedwait with tv_nsec 1e9");
@@ -639,35 +571,35 @@ test_errors(void)
 
 	if (shmc_mutex_lock(gm) != 0)
 		bail("cannot lock");
-	deadline = in_ms(50);
+	deadline = test_in_ms(50);
 	is_int(ETIMEDOUT, shmc_cond_timedwait(gc, gm, &deadline),
 	    "timedwait 50 ms with no signal");
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	ok(not_before(&now, &deadline), "...not before the deadline");
-	ok(ms_between(&deadline, &now) < 5000, "...nor long after it");
+	ok(test_not_before(&now, &deadline), "...not before the deadline");
+	ok(test_ms_between(&deadline, &now) < 5000, "...nor long after it");
 	is_int(0, shmc_mutex_unlock(gm), "...holding the mutex again");
 
 	if (shmc_mutex_lock(gm) != 0)
 		bail("cannot lock");
-	deadline = in_ms(-1000);
+	deadline = test_in_ms(-1000);
 	is_int(ETIMEDOUT, shmc_cond_timedwait(gc, gm, &deadline),
 	    "timedwait with a past deadline");
 	is_int(0, shmc_mutex_unlock(gm), "...holding the mutex again");
 	fixture_done();
 
 	/* Another participant holds the mutex: wait is EPERM for us. */
-	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+	for (i = 0; i < ARRAY_SIZE(test_modes); i++) {
 		struct shmc_task *t;
 
 		fixture();
-		t = spawn(modes[i].flags, holder, NULL);
+		t = test_spawn(test_modes[i].flags, holder, NULL);
 		if (!wait_until(&sh->held, 1))
 			bail("the holder did not lock");
 		is_int(EPERM, shmc_cond_wait(gc, gm),
-		    "wait while a %s holds the mutex", modes[i].name);
+		    "wait while a %s holds the mutex", test_modes[i].name);
 		is_int(EBUSY, shmc_mutex_trylock(gm), "...it still holds it");
 		set(&sh->release, 1);
-		is_int(0, join(t), "...and unlocks it");
+		is_int(0, test_join(t), "...and unlocks it");
 		fixture_done();
 	}
 }
@@ -681,9 +613,9 @@ test_predicate(void)
 	unsigned int i;
 	int r;
 
-	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+	for (i = 0; i < ARRAY_SIZE(test_modes); i++) {
 		fixture();
-		t = spawn(modes[i].flags, producer, NULL);
+		t = test_spawn(test_modes[i].flags, producer, NULL);
 		if (shmc_mutex_lock(gm) != 0)
 			bail("cannot lock");
 		set(&sh->parked, 1);
@@ -696,20 +628,20 @@ test_predicate(void)
 		}
 		clock_gettime(CLOCK_MONOTONIC, &end);
 		is_int(0, r, "predicate loop with a %s producer",
-		    modes[i].name);
+		    test_modes[i].name);
 		is_int(1, sh->flag, "...returns with the flag set");
-		ok(ms_between(&start, &end) < WAIT_MS,
-		    "...promptly (%ld ms)", ms_between(&start, &end));
+		ok(test_ms_between(&start, &end) < WAIT_MS,
+		    "...promptly (%ld ms)", test_ms_between(&start, &end));
 		is_int(0, unlock_after(r), "...holding the mutex");
-		is_int(0, join(t), "...the producer exits 0");
+		is_int(0, test_join(t), "...the producer exits 0");
 		fixture_done();
 
 		fixture();
-		t = spawn(modes[i].flags, player, NULL);
+		t = test_spawn(test_modes[i].flags, player, NULL);
 		r = play(0);
 		is_int(0, r, "%d ping-pong rounds with a %s", ROUNDS,
-		    modes[i].name);
-		is_int(0, join(t), "...its side succeeds");
+		    test_modes[i].name);
+		is_int(0, test_join(t), "...its side succeeds");
 		is_int(2L * ROUNDS, sh->count, "...exactly %d turns",
 		    2 * ROUNDS);
 		fixture_done();
@@ -724,10 +656,10 @@ test_broadcast(void)
 	unsigned int i, j;
 	int good, r;
 
-	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+	for (i = 0; i < ARRAY_SIZE(test_modes); i++) {
 		fixture();
 		for (j = 0; j < 4; j++)
-			t[j] = spawn(modes[i].flags, go_waiter, NULL);
+			t[j] = test_spawn(test_modes[i].flags, go_waiter, NULL);
 		if (!wait_until(&sh->parked, 4))
 			bail("the waiters did not park");
 		/* Each let go of the mutex only by entering its wait. */
@@ -739,9 +671,10 @@ test_broadcast(void)
 			bail("cannot unlock");
 		good = 0;
 		for (j = 0; j < 4; j++)
-			if (join(t[j]) == 0)
+			if (test_join(t[j]) == 0)
 				good++;
-		is_int(0, r, "broadcast to four %s waiters", modes[i].name);
+		is_int(0, r, "broadcast to four %s waiters",
+		    test_modes[i].name);
 		is_int(4, sh->woken, "...wakes them all");
 		is_int(4, good, "...each exits 0");
 		fixture_done();
@@ -756,10 +689,11 @@ test_signal(void)
 	unsigned int i, j;
 	int good, r;
 
-	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+	for (i = 0; i < ARRAY_SIZE(test_modes); i++) {
 		fixture();
 		for (j = 0; j < 3; j++)
-			t[j] = spawn(modes[i].flags, token_waiter, NULL);
+			t[j] = test_spawn(test_modes[i].flags, token_waiter,
+			    NULL);
 		if (!wait_until(&sh->parked, 3))
 			bail("the waiters did not park");
 		r = 0;
@@ -774,10 +708,10 @@ test_signal(void)
 		}
 		good = 0;
 		for (j = 0; j < 3; j++)
-			if (join(t[j]) == 0)
+			if (test_join(t[j]) == 0)
 				good++;
 		is_int(0, r, "three signals to three %s waiters",
-		    modes[i].name);
+		    test_modes[i].name);
 		is_int(3, sh->consumed, "...each takes a token");
 		is_int(0, sh->tokens, "...none is left");
 		is_int(3, good, "...each exits 0");
@@ -798,19 +732,19 @@ test_dead_waiter(void)
 	pid_t pid;
 	int j, r;
 
-	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+	for (i = 0; i < ARRAY_SIZE(test_modes); i++) {
 		fixture();
-		if (modes[i].flags == SHMC_PROCESS) {
-			t = spawn(SHMC_PROCESS, go_waiter, NULL);
+		if (test_modes[i].flags == SHMC_PROCESS) {
+			t = test_spawn(SHMC_PROCESS, go_waiter, NULL);
 			park(1);
 			if (shmc_task_pid(t, &pid) != 0)
 				bail("no pid");
 			kill(pid, SIGKILL);
-			is_int(128 + SIGKILL, join(t),
+			is_int(128 + SIGKILL, test_join(t),
 			    "a process waiter is killed in its wait");
 		} else {
-			t = spawn(SHMC_THREAD, timeout_waiter, NULL);
-			if (join(t) != 0)
+			t = test_spawn(SHMC_THREAD, timeout_waiter, NULL);
+			if (test_join(t) != 0)
 				bail("the timeout waiter failed");
 			ok(sh->rc_wait == ETIMEDOUT && sh->rc_unlock == 0,
 			    "a thread waiter times out");
@@ -823,15 +757,15 @@ test_dead_waiter(void)
 		r = shmc_cond_signal(gc);
 		clock_gettime(CLOCK_MONOTONIC, &end);
 		is_int(0, r, "...signal afterwards");
-		ok(ms_between(&start, &end) < 100, "...returns at once");
+		ok(test_ms_between(&start, &end) < 100, "...returns at once");
 		clock_gettime(CLOCK_MONOTONIC, &start);
 		r = shmc_cond_broadcast(gc);
 		clock_gettime(CLOCK_MONOTONIC, &end);
 		is_int(0, r, "...broadcast afterwards");
-		ok(ms_between(&start, &end) < 100, "...returns at once");
+		ok(test_ms_between(&start, &end) < 100, "...returns at once");
 
 		sh->parked = 0;
-		t = spawn(modes[i].flags, go_waiter, NULL);
+		t = test_spawn(test_modes[i].flags, go_waiter, NULL);
 		park(1);
 		if (shmc_mutex_lock(gm) != 0)
 			bail("cannot lock");
@@ -839,16 +773,17 @@ test_dead_waiter(void)
 		r = shmc_cond_signal(gc);
 		if (shmc_mutex_unlock(gm) != 0)
 			bail("cannot unlock");
-		j = join(t);
+		j = test_join(t);
 		ok(r == 0 && j == 0 && sh->woken == 1,
-		    "...a new %s waiter is woken by a signal", modes[i].name);
+		    "...a new %s waiter is woken by a signal",
+		    test_modes[i].name);
 
 		clock_gettime(CLOCK_MONOTONIC, &start);
 		r = shmc_cond_close(gc);
 		clock_gettime(CLOCK_MONOTONIC, &end);
 		gc = NULL;
 		is_int(0, r, "...close");
-		ok(ms_between(&start, &end) < 100, "...returns at once");
+		ok(test_ms_between(&start, &end) < 100, "...returns at once");
 		fixture_done();
 	}
 }
@@ -865,35 +800,35 @@ test_owner_dead(void)
 	int p[2], r;
 	pid_t pid;
 
-	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+	for (i = 0; i < ARRAY_SIZE(test_modes); i++) {
 		fixture();
-		w = spawn(modes[i].flags, dead_owner_waiter, NULL);
+		w = test_spawn(test_modes[i].flags, dead_owner_waiter, NULL);
 		park(1);
-		if (modes[i].flags == SHMC_PROCESS) {
+		if (test_modes[i].flags == SHMC_PROCESS) {
 			if (pipe(p) < 0)
 				sysbail("cannot create a pipe");
 			holder_fd = p[0];
-			h = spawn(SHMC_PROCESS, doomed_holder, NULL);
+			h = test_spawn(SHMC_PROCESS, doomed_holder, NULL);
 			if (!wait_until(&sh->held, 1))
 				bail("the holder did not lock");
 			if (shmc_task_pid(h, &pid) != 0)
 				bail("no pid");
 			kill(pid, SIGKILL);
-			is_int(128 + SIGKILL, join(h),
+			is_int(128 + SIGKILL, test_join(h),
 			    "a process holder is killed");
 			close(p[0]);
 			close(p[1]);
 			holder_fd = -1;
 		} else {
-			h = spawn(SHMC_THREAD, doomed_holder, NULL);
-			is_int(0, join(h), "a thread holder ends");
+			h = test_spawn(SHMC_THREAD, doomed_holder, NULL);
+			is_int(0, test_join(h), "a thread holder ends");
 			is_int(1, sh->held, "...holding the mutex");
 		}
 		/* Nobody can hold the mutex to set go: its owner is dead. */
 		set(&sh->go, 1);
 		r = shmc_cond_signal(gc);
-		is_int(0, join(w), "...a %s waiter is signalled",
-		    modes[i].name);
+		is_int(0, test_join(w), "...a %s waiter is signalled",
+		    test_modes[i].name);
 		if (r != 0)
 			diag("signal: %s", shmc_strerror(r));
 		is_int(EOWNERDEAD, sh->rc_wait, "...its wait is EOWNERDEAD");
@@ -949,10 +884,10 @@ test_named(void)
 
 	for (i = 0; i < ARRAY_SIZE(peers); i++) {
 		memset(d, 0, sizeof(*d));
-		deadline = in_ms(WAIT_MS);
+		deadline = test_in_ms(WAIT_MS);
 		if (shmc_mutex_lock(m) != 0)
 			bail("cannot lock");
-		t = spawn(peers[i].flags, peers[i].fn, tag);
+		t = test_spawn(peers[i].flags, peers[i].fn, tag);
 		r = 0;
 		while (!d->flag && r == 0)
 			r = shmc_cond_timedwait(c, m, &deadline);
@@ -968,7 +903,7 @@ test_named(void)
 			diag("wait: %s", shmc_strerror(r));
 		if (r != ENOTRECOVERABLE && shmc_mutex_unlock(m) != 0)
 			bail("cannot unlock");
-		is_int(0, join(t), "...and exits 0");
+		is_int(0, test_join(t), "...and exits 0");
 	}
 
 	munmap(d, sizeof(*d));
@@ -996,10 +931,7 @@ main(int argc, char *argv[])
 	test_timeout(60);
 	plan(114);
 	test_shm_setup();
-	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sh == MAP_FAILED)
-		sysbail("cannot map a shared page");
+	sh = test_shared_page(sizeof(*sh));
 
 	test_names();
 	test_errors();

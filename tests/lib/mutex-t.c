@@ -36,21 +36,6 @@ static struct shared *sh;
 static struct shmc_mutex *gm;     /* the mutex the workers use */
 static const char *gname;         /* named mutex for the process workers */
 
-static struct timespec
-in_ms(long ms)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
-}
-
 static struct shmc_mutex *
 open_mutex(const char *name, int flags)
 {
@@ -167,16 +152,6 @@ wait_parked(struct shmc_mutex *m, int n)
 	bail("waiters never parked");
 }
 
-static int
-exit_code(pid_t pid)
-{
-	int st;
-
-	if (waitpid(pid, &st, 0) < 0)
-		sysbail("waitpid");
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 static void *
 thread_lock_and_exit(void *arg)
 {
@@ -263,15 +238,15 @@ main(void)
 	is_int(0, shmc_mutex_unlock(m), "...unlock");
 
 	/* Timed lock: the deadline, and an invalid one. */
-	dl = in_ms(0);
+	dl = test_in_ms(0);
 	dl.tv_nsec = 1000000000L;
 	is_int(EINVAL, shmc_mutex_timedlock(m, &dl), "timedlock bad deadline");
-	dl = in_ms(-1000);
+	dl = test_in_ms(-1000);
 	is_int(0, shmc_mutex_timedlock(m, &dl), "past deadline, free mutex");
 	is_int(0, shmc_mutex_unlock(m), "...unlock");
 	holder = spawn_holder(m);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	dl = in_ms(150);
+	dl = test_in_ms(150);
 	is_int(ETIMEDOUT, shmc_mutex_timedlock(m, &dl),
 	    "timedlock on a held mutex times out");
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -281,14 +256,14 @@ main(void)
 
 	/* A stopped holder is not dead. */
 	kill(holder, SIGSTOP);
-	dl = in_ms(4 * TICK_MS);
+	dl = test_in_ms(4 * TICK_MS);
 	is_int(ETIMEDOUT, shmc_mutex_timedlock(m, &dl),
 	    "a stopped holder is not taken for dead");
 	kill(holder, SIGCONT);
 
 	/* The holder is killed: the next locker gets EOWNERDEAD. */
 	test_kill(holder);
-	dl = in_ms(5000);
+	dl = test_in_ms(5000);
 	is_int(EOWNERDEAD, shmc_mutex_timedlock(m, &dl),
 	    "holder killed: next locker gets EOWNERDEAD");
 	is_int(0, shmc_mutex_consistent(m), "...consistent");
@@ -301,7 +276,7 @@ main(void)
 	waiter = spawn_waiter(m);
 	wait_parked(m, 1);
 	test_kill(holder);
-	is_int(EOWNERDEAD, exit_code(waiter),
+	is_int(EOWNERDEAD, test_exit_code(waiter),
 	    "sleeping waiter gets EOWNERDEAD when the holder dies");
 	is_int(0, shmc_mutex_trylock(m), "...it made the mutex consistent");
 	is_int(0, shmc_mutex_unlock(m), "...unlock");
@@ -311,14 +286,14 @@ main(void)
 	waiter = spawn_waiter(m);
 	wait_parked(m, 1);
 	test_kill(holder);
-	is_int(EOWNERDEAD, exit_code(waiter), "waiter recovers again");
+	is_int(EOWNERDEAD, test_exit_code(waiter), "waiter recovers again");
 	holder = spawn_holder(m);
 	test_kill(holder);
 	is_int(EOWNERDEAD, shmc_mutex_lock(m), "next holder dies too");
 	w2 = spawn_waiter(m);
 	wait_parked(m, 1);
 	is_int(0, shmc_mutex_unlock(m), "...unlock without consistent");
-	is_int(ENOTRECOVERABLE, exit_code(w2),
+	is_int(ENOTRECOVERABLE, test_exit_code(w2),
 	    "...a sleeping waiter gets ENOTRECOVERABLE");
 	is_int(ENOTRECOVERABLE, shmc_mutex_lock(m), "...so does lock");
 	is_int(ENOTRECOVERABLE, shmc_mutex_trylock(m), "...and trylock");
@@ -336,7 +311,7 @@ main(void)
 	waiter = fork();
 	if (waiter == 0)
 		_exit(shmc_mutex_lock(m));
-	is_int(EOWNERDEAD, exit_code(waiter), "recoverer got EOWNERDEAD");
+	is_int(EOWNERDEAD, test_exit_code(waiter), "recoverer got EOWNERDEAD");
 	is_int(EOWNERDEAD, shmc_mutex_lock(m),
 	    "...it died without consistent: EOWNERDEAD again");
 	is_int(0, shmc_mutex_consistent(m), "...consistent");
@@ -373,7 +348,7 @@ main(void)
 		for (;;)
 			pause();
 	}
-	dl = in_ms(5000);
+	dl = test_in_ms(5000);
 	while ((waiter = shmc_mutex_trylock(m)) == 0) {
 		shmc_mutex_unlock(m);
 		usleep(1000);

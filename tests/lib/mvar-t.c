@@ -21,7 +21,6 @@
 
 #include "config.h"
 
-#include <sys/mman.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -81,15 +80,6 @@ static struct shared *sh;
 static struct shmc_mvar *gmv;           /* the MVar the peers use */
 static const char *gname;               /* ... or the name they open */
 
-/* Modes of a peer, with the word the descriptions use for each. */
-static const struct {
-	int flags;
-	const char *name;
-} modes[] = {
-	{ SHMC_PROCESS, "process" },
-	{ SHMC_THREAD, "thread" },
-};
-
 /* Remember the first error a peer met, for a diagnostic. */
 static void
 note(int r)
@@ -99,41 +89,6 @@ note(int r)
 	if (r != 0)
 		__atomic_compare_exchange_n(&sh->err, &zero, r, 0,
 		    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-}
-
-static struct timespec
-in_ms(long ms)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec < 0) {
-		ts.tv_sec--;
-		ts.tv_nsec += 1000000000L;
-	}
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
-}
-
-/* Milliseconds from a to b. */
-static long
-ms_between(const struct timespec *a, const struct timespec *b)
-{
-	return (b->tv_sec - a->tv_sec) * 1000L +
-	    (b->tv_nsec - a->tv_nsec) / 1000000L;
-}
-
-/* Is a at or after b? */
-static int
-not_before(const struct timespec *a, const struct timespec *b)
-{
-	return a->tv_sec > b->tv_sec ||
-	    (a->tv_sec == b->tv_sec && a->tv_nsec >= b->tv_nsec);
 }
 
 static struct shmc_mvar *
@@ -182,7 +137,7 @@ done_mv(struct shmc_mvar *mv, const char *name)
 static int
 take_str(struct shmc_mvar *mv, char *buf, size_t size)
 {
-	struct timespec dl = in_ms(WAIT_MS);
+	struct timespec dl = test_in_ms(WAIT_MS);
 	size_t len = 0;
 	int r;
 
@@ -194,7 +149,7 @@ take_str(struct shmc_mvar *mv, char *buf, size_t size)
 static int
 put_str(struct shmc_mvar *mv, const char *s)
 {
-	struct timespec dl = in_ms(WAIT_MS);
+	struct timespec dl = test_in_ms(WAIT_MS);
 
 	return shmc_mvar_timedput(mv, s, strlen(s), &dl);
 }
@@ -203,7 +158,7 @@ put_str(struct shmc_mvar *mv, const char *s)
 static int
 take_int(struct shmc_mvar *mv, int *v)
 {
-	struct timespec dl = in_ms(WAIT_MS);
+	struct timespec dl = test_in_ms(WAIT_MS);
 	size_t len = 0;
 	int r;
 
@@ -216,7 +171,7 @@ take_int(struct shmc_mvar *mv, int *v)
 static int
 put_int(struct shmc_mvar *mv, int v)
 {
-	struct timespec dl = in_ms(WAIT_MS);
+	struct timespec dl = test_in_ms(WAIT_MS);
 
 	return shmc_mvar_timedput(mv, &v, sizeof(v), &dl);
 }
@@ -228,34 +183,6 @@ empty(struct shmc_mvar *mv)
 
 	shmc_mvar_is_empty(mv, &e);
 	return e;
-}
-
-static struct shmc_task *
-spawn(int flags, int (*fn)(void *), void *arg)
-{
-	struct shmc_task *t;
-	int r;
-
-	r = shmc_task_spawn(flags, fn, arg, &t);
-	if (r != 0)
-		bail("cannot spawn a task: %s", shmc_strerror(r));
-	return t;
-}
-
-/* Join a task: its exit status, or 128 plus the signal that killed it. */
-static int
-join(struct shmc_task *t)
-{
-	int r, status;
-
-	r = shmc_task_join(t, &status);
-	if (r != 0)
-		bail("cannot join a task: %s", shmc_strerror(r));
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return -1;
 }
 
 /*
@@ -549,7 +476,7 @@ small_taker(void *arg)
 static int
 str_reader(void *arg)
 {
-	struct timespec dl = in_ms(WAIT_MS);
+	struct timespec dl = test_in_ms(WAIT_MS);
 	int i = (int)(intptr_t)arg;
 	size_t len = 0;
 
@@ -629,7 +556,7 @@ victim(struct shmc_mvar *mv, int op, const char *point, int fd)
 	if (point != NULL && setenv("SHMCONC_STOP", point, 1) < 0)
 		_exit(100);
 	victim_fd = fd;
-	dl = in_ms(2 * WAIT_MS);
+	dl = test_in_ms(2 * WAIT_MS);
 	switch (op) {
 	case V_TAKE:
 		r = shmc_mvar_timedtake(mv, buf, sizeof(buf), &len, &dl);
@@ -832,12 +759,12 @@ test_basics(void)
 
 	/* A named MVar opened by a peer itself. */
 	gname = "basic";
-	for (i = 0; i < ARRAY_SIZE(modes); i++) {
-		t = spawn(modes[i].flags, named_putter, NULL);
+	for (i = 0; i < ARRAY_SIZE(test_modes); i++) {
+		t = test_spawn(test_modes[i].flags, named_putter, NULL);
 		r = take_str(mv, buf, sizeof(buf));
 		ok(r == 0 && strcmp(buf, "hello") == 0,
-		    "a %s opens the name itself and puts", modes[i].name);
-		is_int(0, join(t), "...and exits 0");
+		    "a %s opens the name itself and puts", test_modes[i].name);
+		is_int(0, test_join(t), "...and exits 0");
 	}
 
 	shmc_mvar_close(mv);
@@ -893,20 +820,22 @@ test_sizes(void)
 	done_mv(mv, "sizes");
 
 	/* A queued taker whose buffer is too small passes the value on. */
-	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+	for (i = 0; i < ARRAY_SIZE(test_modes); i++) {
 		memset(sh, 0, sizeof(*sh));
 		gmv = open_mv(NULL, 0, 0, LONG_TICK_MS);
-		t[0] = spawn(modes[i].flags, small_taker, (void *)(intptr_t)0);
+		t[0] = test_spawn(test_modes[i].flags, small_taker,
+		    (void *)(intptr_t)0);
 		parked = wait_queued(gmv, SHMC__Q_TAKE, SHMC__WAIT_TAKE, 1);
-		t[1] = spawn(modes[i].flags, str_taker, (void *)(intptr_t)1);
+		t[1] = test_spawn(test_modes[i].flags, str_taker,
+		    (void *)(intptr_t)1);
 		parked = wait_queued(gmv, SHMC__Q_TAKE, SHMC__WAIT_TAKE, 2) &&
 		    parked;
 		ok(parked, "a %s taker with a 1-byte buffer, then another,"
-		    " queued", modes[i].name);
+		    " queued", test_modes[i].name);
 		is_int(0, put_str(gmv, "abc"), "...put 3 bytes");
-		r = join(t[1]);
+		r = test_join(t[1]);
 		__atomic_store_n(&sh->go, 1, __ATOMIC_SEQ_CST);
-		is_int(0, r + join(t[0]), "...both exit 0");
+		is_int(0, r + test_join(t[0]), "...both exit 0");
 		is_int(EMSGSIZE, sh->rc[0], "...the first gets EMSGSIZE");
 		is_string("abc", sh->str[1], "...the second gets the value");
 		is_int(1, empty(gmv), "...and nothing is left");
@@ -932,31 +861,31 @@ test_timed(void)
 	int r;
 
 	mv = open_mv("timed", SHMC_CREAT | SHMC_EXCL, 0, TICK_MS);
-	dl = in_ms(100);
+	dl = test_in_ms(100);
 	is_int(ETIMEDOUT, shmc_mvar_timedtake(mv, buf, sizeof(buf), &len,
 	    &dl), "timedtake on empty, 100 ms: ETIMEDOUT");
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	ok(not_before(&now, &dl), "...not before the deadline");
-	ok(ms_between(&dl, &now) < WAIT_MS, "...nor long after it");
+	ok(test_not_before(&now, &dl), "...not before the deadline");
+	ok(test_ms_between(&dl, &now) < WAIT_MS, "...nor long after it");
 	if (shmc__peer_self(mv->seg, &me) != 0)
 		bail("cannot find our participant");
 	is_int(SHMC__Q_NONE, atomic_load(&mv->seg->peers[SHMC__ID_SLOT(me)].
 	    prim[SHMC__MV_KIND]), "...it left no queue entry");
 	is_int(SHMC__WAIT_NONE, atomic_load(&mv->seg->peers[SHMC__ID_SLOT(me)].
 	    wait_what), "...and does not show as waiting");
-	dl = in_ms(50);
+	dl = test_in_ms(50);
 	is_int(ETIMEDOUT, shmc_mvar_timedread(mv, buf, sizeof(buf), &len,
 	    &dl), "timedread on empty: ETIMEDOUT");
-	dl = in_ms(50);
+	dl = test_in_ms(50);
 	is_int(ETIMEDOUT, shmc_mvar_timedswap(mv, "x", 1, buf, sizeof(buf),
 	    &len, &dl), "timedswap on empty: ETIMEDOUT");
-	dl = in_ms(50);
+	dl = test_in_ms(50);
 	is_int(ETIMEDOUT, shmc_mvar_timedtake_with(mv, tw_copy, buf, &dl),
 	    "timedtake_with on empty: ETIMEDOUT");
-	dl = in_ms(50);
+	dl = test_in_ms(50);
 	is_int(ETIMEDOUT, shmc_mvar_timedmodify(mv, mod_append, NULL, &dl),
 	    "timedmodify on empty: ETIMEDOUT");
-	dl = in_ms(-1000);
+	dl = test_in_ms(-1000);
 	is_int(ETIMEDOUT, shmc_mvar_timedtake(mv, buf, sizeof(buf), &len,
 	    &dl), "timedtake with a past deadline: ETIMEDOUT");
 	is_int(1, empty(mv), "...still empty");
@@ -964,13 +893,13 @@ test_timed(void)
 
 	if (put_str(mv, "full") != 0)
 		bail("cannot put");
-	dl = in_ms(100);
+	dl = test_in_ms(100);
 	is_int(ETIMEDOUT, shmc_mvar_timedput(mv, "x", 1, &dl),
 	    "timedput on full: ETIMEDOUT");
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	ok(not_before(&now, &dl), "...not before the deadline");
+	ok(test_not_before(&now, &dl), "...not before the deadline");
 	is_int(0, entries(mv), "...it left no queue entry");
-	dl = in_ms(1000);
+	dl = test_in_ms(1000);
 	dl.tv_nsec = 1000000000L;
 	is_int(EINVAL, shmc_mvar_timedtake(mv, buf, sizeof(buf), &len, &dl),
 	    "timedtake with tv_nsec 1e9: EINVAL");
@@ -979,7 +908,7 @@ test_timed(void)
 	    "timedread with tv_nsec -1: EINVAL");
 	is_int(EINVAL, shmc_mvar_timedput(mv, "x", 1, &dl),
 	    "timedput with tv_nsec -1: EINVAL");
-	dl = in_ms(-1000);
+	dl = test_in_ms(-1000);
 	len = 0;
 	r = shmc_mvar_timedread(mv, buf, sizeof(buf), &len, &dl);
 	ok(r == 0 && len == 4 && memcmp(buf, "full", 4) == 0,
@@ -989,12 +918,13 @@ test_timed(void)
 
 	/* After the timeouts, a peer and we still pass values. */
 	gmv = mv;
-	for (i = 0; i < ARRAY_SIZE(modes); i++) {
-		t = spawn(modes[i].flags, late_putter, NULL);
+	for (i = 0; i < ARRAY_SIZE(test_modes); i++) {
+		t = test_spawn(test_modes[i].flags, late_putter, NULL);
 		r = take_str(mv, buf, sizeof(buf));
 		ok(r == 0 && strcmp(buf, "late") == 0,
-		    "after timeouts, a %s puts and we take", modes[i].name);
-		is_int(0, join(t), "...it exits 0");
+		    "after timeouts, a %s puts and we take",
+		    test_modes[i].name);
+		is_int(0, test_join(t), "...it exits 0");
 	}
 	is_int(0, entries(mv), "...no queue entry is left");
 	done_mv(mv, "timed");
@@ -1009,10 +939,10 @@ test_producer_consumer(void)
 	size_t len;
 	int n, r, v;
 
-	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+	for (i = 0; i < ARRAY_SIZE(test_modes); i++) {
 		memset(sh, 0, sizeof(*sh));
 		gmv = open_mv(NULL, 0, 0, LONG_TICK_MS);
-		t = spawn(modes[i].flags, producer, NULL);
+		t = test_spawn(test_modes[i].flags, producer, NULL);
 		r = 0;
 		for (n = 0; n < PC_VALUES; n++) {
 			r = take_int(gmv, &v);
@@ -1020,10 +950,10 @@ test_producer_consumer(void)
 				break;
 		}
 		is_int(PC_VALUES, n, "%d values from a %s, each once, in order",
-		    PC_VALUES, modes[i].name);
+		    PC_VALUES, test_modes[i].name);
 		if (n < PC_VALUES)
 			diag("value %d: got %d, %s", n, v, shmc_strerror(r));
-		is_int(0, join(t), "...the producer exits 0");
+		is_int(0, test_join(t), "...the producer exits 0");
 		is_int(EAGAIN, shmc_mvar_try_take(gmv, &v, sizeof(v), &len),
 		    "...nothing is left");
 		if (sh->err != 0)
@@ -1046,36 +976,40 @@ test_read(void)
 	struct timespec start, end;
 	int j, good, parked, r;
 
-	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+	for (i = 0; i < ARRAY_SIZE(test_modes); i++) {
 		memset(sh, 0, sizeof(*sh));
 		gmv = open_mv(NULL, 0, 0, LONG_TICK_MS);
 		for (j = 0; j < 3; j++)
-			t[j] = spawn(modes[i].flags, str_reader,
+			t[j] = test_spawn(test_modes[i].flags, str_reader,
 			    (void *)(intptr_t)j);
 		parked = wait_queued(gmv, SHMC__Q_READ, SHMC__WAIT_READ, 3);
-		t[3] = spawn(modes[i].flags, str_taker, (void *)(intptr_t)3);
+		t[3] = test_spawn(test_modes[i].flags, str_taker,
+		    (void *)(intptr_t)3);
 		parked = wait_queued(gmv, SHMC__Q_TAKE, SHMC__WAIT_TAKE, 1) &&
 		    parked && queued(gmv, SHMC__Q_READ, SHMC__WAIT_READ) == 3;
 		ok(parked, "3 %s readers, then a taker, queued on empty",
-		    modes[i].name);
+		    test_modes[i].name);
 		clock_gettime(CLOCK_MONOTONIC, &start);
 		r = put_str(gmv, "v1");
 		is_int(0, r, "...one put");
 		good = 0;
 		for (j = 0; j < 4; j++)
-			if (join(t[j]) == 0 && strcmp(sh->str[j], "v1") == 0)
+			if (test_join(t[j]) == 0 &&
+			    strcmp(sh->str[j], "v1") == 0)
 				good++;
 		clock_gettime(CLOCK_MONOTONIC, &end);
 		is_int(4, good, "...each reader and the taker get it");
-		ok(ms_between(&start, &end) < PROMPT_MS, "...promptly (%ld ms)",
-		    ms_between(&start, &end));
+		ok(test_ms_between(&start, &end) < PROMPT_MS,
+		    "...promptly (%ld ms)", test_ms_between(&start, &end));
 		is_int(1, empty(gmv), "...the MVar ends empty");
 		is_int(0, entries(gmv), "...with no queue entry or grant left");
 
 		if (put_str(gmv, "v2") != 0)
 			bail("cannot put");
-		t[4] = spawn(modes[i].flags, str_reader, (void *)(intptr_t)4);
-		is_int(0, join(t[4]), "a %s reader on full", modes[i].name);
+		t[4] = test_spawn(test_modes[i].flags, str_reader,
+		    (void *)(intptr_t)4);
+		is_int(0, test_join(t[4]), "a %s reader on full",
+		    test_modes[i].name);
 		is_string("v2", sh->str[4], "...gets the value");
 		is_int(0, empty(gmv), "...without emptying the MVar");
 		r = shmc_mvar_try_take(gmv, buf, sizeof(buf), &len);
@@ -1098,18 +1032,18 @@ test_fifo(void)
 	unsigned int i;
 	int j, good, inorder, parked, r, v;
 
-	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+	for (i = 0; i < ARRAY_SIZE(test_modes); i++) {
 		memset(sh, 0, sizeof(*sh));
 		gmv = open_mv(NULL, 0, 0, LONG_TICK_MS);
 		parked = 0;
 		for (j = 0; j < NPEERS; j++) {
-			t[j] = spawn(modes[i].flags, int_taker,
+			t[j] = test_spawn(test_modes[i].flags, int_taker,
 			    (void *)(intptr_t)j);
 			parked += wait_queued(gmv, SHMC__Q_TAKE,
 			    SHMC__WAIT_TAKE, j + 1);
 		}
 		is_int(NPEERS, parked, "%d %s takers queued one by one",
-		    NPEERS, modes[i].name);
+		    NPEERS, test_modes[i].name);
 		clock_gettime(CLOCK_MONOTONIC, &start);
 		r = 0;
 		for (j = 0; j < NPEERS && r == 0; j++)
@@ -1117,12 +1051,12 @@ test_fifo(void)
 		is_int(0, r, "...%d puts", NPEERS);
 		good = 0;
 		for (j = 0; j < NPEERS; j++)
-			if (join(t[j]) == 0)
+			if (test_join(t[j]) == 0)
 				good++;
 		clock_gettime(CLOCK_MONOTONIC, &end);
 		is_int(NPEERS, good, "...each takes a value");
-		ok(ms_between(&start, &end) < PROMPT_MS, "...promptly (%ld ms)",
-		    ms_between(&start, &end));
+		ok(test_ms_between(&start, &end) < PROMPT_MS,
+		    "...promptly (%ld ms)", test_ms_between(&start, &end));
 		inorder = 0;
 		for (j = 0; j < NPEERS; j++)
 			if (sh->got[j] == j + 1)
@@ -1139,13 +1073,13 @@ test_fifo(void)
 			bail("cannot put");
 		parked = 0;
 		for (j = 0; j < NPEERS; j++) {
-			t[j] = spawn(modes[i].flags, int_putter,
+			t[j] = test_spawn(test_modes[i].flags, int_putter,
 			    (void *)(intptr_t)j);
 			parked += wait_queued(gmv, SHMC__Q_PUT,
 			    SHMC__WAIT_PUT, j + 1);
 		}
 		is_int(NPEERS, parked, "%d %s putters queued one by one on"
-		    " full", NPEERS, modes[i].name);
+		    " full", NPEERS, test_modes[i].name);
 		clock_gettime(CLOCK_MONOTONIC, &start);
 		inorder = 0;
 		for (j = 0; j <= NPEERS; j++) {
@@ -1160,12 +1094,12 @@ test_fifo(void)
 		    "...takes get the old value, then theirs in order");
 		good = 0;
 		for (j = 0; j < NPEERS; j++)
-			if (join(t[j]) == 0)
+			if (test_join(t[j]) == 0)
 				good++;
 		clock_gettime(CLOCK_MONOTONIC, &end);
 		is_int(NPEERS, good, "...each putter exits 0");
-		ok(ms_between(&start, &end) < PROMPT_MS, "...promptly (%ld ms)",
-		    ms_between(&start, &end));
+		ok(test_ms_between(&start, &end) < PROMPT_MS,
+		    "...promptly (%ld ms)", test_ms_between(&start, &end));
 		is_int(1, empty(gmv), "...nothing is left");
 		done_mv(gmv, NULL);
 	}
@@ -1269,14 +1203,14 @@ test_kill_points(void)
 	ok((r == 0 || r == EOWNERDEAD) && len == 3 &&
 	    memcmp(buf, "old", 3) == 0, "modifier killed: read gets the"
 	    " restored value");
-	dl = in_ms(WAIT_MS);
+	dl = test_in_ms(WAIT_MS);
 	is_int(ENOSPC, shmc_mvar_timedtake_with(mv, tw_refuse, buf, &dl),
 	    "...take_with whose function fails: its error");
-	dl = in_ms(WAIT_MS);
+	dl = test_in_ms(WAIT_MS);
 	is_int(EIO, shmc_mvar_timedmodify(mv, mod_fail, NULL, &dl),
 	    "...modify whose function fails: its error");
 	len = 0;
-	dl = in_ms(WAIT_MS);
+	dl = test_in_ms(WAIT_MS);
 	r = shmc_mvar_timedswap(mv, "new", 3, buf, sizeof(buf), &len, &dl);
 	is_int(EOWNERDEAD, r, "...then swap still gets EOWNERDEAD");
 	ok(len == 3 && memcmp(buf, "old", 3) == 0, "...with the old value");
@@ -1326,11 +1260,11 @@ test_kill_queued(void)
 	gmv = mv;
 	pid = parked_victim(mv, V_TAKE, SHMC__Q_TAKE, SHMC__WAIT_TAKE);
 	test_kill(pid);
-	t = spawn(SHMC_PROCESS, str_taker, (void *)(intptr_t)0);
+	t = test_spawn(SHMC_PROCESS, str_taker, (void *)(intptr_t)0);
 	ok(wait_queued(mv, SHMC__Q_TAKE, SHMC__WAIT_TAKE, 1),
 	    "queued taker killed, a live one queues after it");
 	is_int(0, put_str(mv, "x"), "...put");
-	is_int(0, join(t), "...the live taker takes");
+	is_int(0, test_join(t), "...the live taker takes");
 	is_string("x", sh->str[0], "...the value put");
 	is_int(EAGAIN, shmc_mvar_try_take(mv, buf, sizeof(buf), &len),
 	    "...and nothing is left");
@@ -1391,7 +1325,7 @@ test_kill_queued(void)
 	 */
 	memset(sh, 0, sizeof(*sh));
 	gname = "queued";
-	t = spawn(SHMC_PROCESS, str_reader, (void *)(intptr_t)0);
+	t = test_spawn(SHMC_PROCESS, str_reader, (void *)(intptr_t)0);
 	if (!wait_queued(mv, SHMC__Q_READ, SHMC__WAIT_READ, 1) ||
 	    shmc_task_pid(t, &pid) != 0)
 		bail("the reader did not queue");
@@ -1404,14 +1338,15 @@ test_kill_queued(void)
 	if (r == 0)
 		r = take_str(mv, buf, sizeof(buf));
 	is_int(0, r, "two values pass a stopped granted reader");
-	t2 = spawn(SHMC_PROCESS, c_putter, NULL);
+	t2 = test_spawn(SHMC_PROCESS, c_putter, NULL);
 	for (i = 0; i < 10000 && empty(mv) &&
 	    queued(mv, SHMC__Q_PUT, SHMC__WAIT_PUT) == 0; i++)
 		usleep(1000);
 	kill(pid, SIGCONT);
-	is_int(0, join(t), "...a third put starts and the reader continues");
+	is_int(0, test_join(t),
+	    "...a third put starts and the reader continues");
 	is_string("a", sh->str[0], "...it gets the value it was granted");
-	is_int(0, join(t2), "...the third put completes");
+	is_int(0, test_join(t2), "...the third put completes");
 	r = take_str(mv, buf, sizeof(buf));
 	ok(r == 0 && strcmp(buf, "c") == 0, "...and is taken");
 
@@ -1463,46 +1398,48 @@ test_deadlock(void)
 		for (;;)
 			pause();
 	test_kill(pid);
-	dl = in_ms(WAIT_MS);
+	dl = test_in_ms(WAIT_MS);
 	is_int(EDEADLK, shmc_mvar_timedtake(mv, buf, sizeof(buf), &len, &dl),
 	    "anonymous MVar, the only other participant killed: EDEADLK");
-	dl = in_ms(WAIT_MS);
+	dl = test_in_ms(WAIT_MS);
 	is_int(EDEADLK, shmc_mvar_timedread(mv, buf, sizeof(buf), &len, &dl),
 	    "...for read too");
 	if (put_str(mv, "v") != 0)
 		bail("cannot put");
-	dl = in_ms(WAIT_MS);
+	dl = test_in_ms(WAIT_MS);
 	is_int(EDEADLK, shmc_mvar_timedput(mv, "w", 1, &dl),
 	    "...for put on full too");
 	is_int(0, entries(mv), "...leaving no queue entry");
 	shmc_mvar_close(mv);
 
-	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+	for (i = 0; i < ARRAY_SIZE(test_modes); i++) {
 		/* The peer dies (or ends) while we wait. */
 		mv = open_mv(NULL, 0, 0, TICK_MS);
 		gmv = mv;
-		t = spawn(modes[i].flags, modes[i].flags == SHMC_PROCESS ?
-		    killed_child : deserter, NULL);
+		t = test_spawn(test_modes[i].flags,
+		    test_modes[i].flags == SHMC_PROCESS ? killed_child :
+		    deserter, NULL);
 		clock_gettime(CLOCK_MONOTONIC, &start);
-		dl = in_ms(WAIT_MS);
+		dl = test_in_ms(WAIT_MS);
 		r = shmc_mvar_timedtake(mv, buf, sizeof(buf), &len, &dl);
 		clock_gettime(CLOCK_MONOTONIC, &end);
 		is_int(EDEADLK, r, "a %s %s while we take: EDEADLK",
-		    modes[i].name, modes[i].flags == SHMC_PROCESS ?
+		    test_modes[i].name, test_modes[i].flags == SHMC_PROCESS ?
 		    "is killed" : "ends");
-		ok(ms_between(&start, &end) >= 250,
-		    "...not while it lived (%ld ms)", ms_between(&start, &end));
-		is_int(modes[i].flags == SHMC_PROCESS ? 128 + SIGKILL : 0,
-		    join(t), "...it is gone");
+		ok(test_ms_between(&start, &end) >= 250,
+		    "...not while it lived (%ld ms)",
+		    test_ms_between(&start, &end));
+		is_int(test_modes[i].flags == SHMC_PROCESS ? 128 + SIGKILL : 0,
+		    test_join(t), "...it is gone");
 
 		/* A live peer that puts late: no false EDEADLK. */
 		memset(sh, 0, sizeof(*sh));
-		t = spawn(modes[i].flags, late_putter, NULL);
+		t = test_spawn(test_modes[i].flags, late_putter, NULL);
 		r = take_str(mv, buf, sizeof(buf));
 		is_int(0, r, "a %s puts after 300 ms: take waits for it",
-		    modes[i].name);
+		    test_modes[i].name);
 		is_string("late", buf, "...and gets the value");
-		is_int(0, join(t), "...it exits 0");
+		is_int(0, test_join(t), "...it exits 0");
 		shmc_mvar_close(mv);
 	}
 
@@ -1510,17 +1447,18 @@ test_deadlock(void)
 	 * A child waits before its parent, which holds the handle and will
 	 * put, has used the MVar: no EDEADLK, the parent is alive.
 	 */
-	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+	for (i = 0; i < ARRAY_SIZE(test_modes); i++) {
 		memset(sh, 0, sizeof(*sh));
 		mv = open_mv(NULL, 0, 0, TICK_MS);
 		gmv = mv;
-		t = spawn(modes[i].flags, str_taker, (void *)(intptr_t)0);
+		t = test_spawn(test_modes[i].flags, str_taker,
+		    (void *)(intptr_t)0);
 		usleep(300000);
 		r = put_str(mv, "p");
-		j = join(t);
+		j = test_join(t);
 		ok(r == 0 && j == 0 && strcmp(sh->str[0], "p") == 0,
 		    "a %s waits before the parent first uses the MVar: it"
-		    " gets the parent's put", modes[i].name);
+		    " gets the parent's put", test_modes[i].name);
 		if (sh->rc[0] != 0)
 			diag("the taker got: %s", shmc_strerror(sh->rc[0]));
 		shmc_mvar_close(mv);
@@ -1528,7 +1466,7 @@ test_deadlock(void)
 
 	/* A named MVar can always be opened by someone new. */
 	mv = open_mv("deadlock", SHMC_CREAT | SHMC_EXCL, 0, TICK_MS);
-	dl = in_ms(300);
+	dl = test_in_ms(300);
 	is_int(ETIMEDOUT, shmc_mvar_timedtake(mv, buf, sizeof(buf), &len, &dl),
 	    "a named MVar, no one else: ETIMEDOUT, not EDEADLK");
 	done_mv(mv, "deadlock");
@@ -1543,12 +1481,12 @@ test_many_putters(void)
 	unsigned int i;
 	int j, n, good, r, v, w, s;
 
-	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+	for (i = 0; i < ARRAY_SIZE(test_modes); i++) {
 		memset(sh, 0, sizeof(*sh));
 		gmv = open_mv(NULL, 0, 0, LONG_TICK_MS);
 		for (j = 0; j < MP_THREADS; j++) {
 			next[j] = 0;
-			t[j] = spawn(modes[i].flags, multi_putter,
+			t[j] = test_spawn(test_modes[i].flags, multi_putter,
 			    (void *)(intptr_t)j);
 		}
 		r = 0;
@@ -1565,12 +1503,12 @@ test_many_putters(void)
 		}
 		is_int(MP_THREADS * MP_VALUES, n,
 		    "%d %s putters x %d values: each once, each putter's in"
-		    " order", MP_THREADS, modes[i].name, MP_VALUES);
+		    " order", MP_THREADS, test_modes[i].name, MP_VALUES);
 		if (n < MP_THREADS * MP_VALUES)
 			diag("value %d: got %#x, %s", n, v, shmc_strerror(r));
 		good = 0;
 		for (j = 0; j < MP_THREADS; j++)
-			if (join(t[j]) == 0)
+			if (test_join(t[j]) == 0)
 				good++;
 		is_int(MP_THREADS, good, "...each putter exits 0");
 		is_int(1, empty(gmv), "...nothing is left");
@@ -1584,10 +1522,7 @@ main(void)
 	test_timeout(480);
 	plan(264);
 	test_shm_setup();
-	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sh == MAP_FAILED)
-		sysbail("cannot map a shared page");
+	sh = test_shared_page(sizeof(*sh));
 
 	test_basics();
 	test_sizes();

@@ -57,35 +57,10 @@ open_mutex(const char *name, int flags, unsigned int peers,
 	return m;
 }
 
-static int
-exit_code(pid_t pid)
-{
-	int st;
-
-	if (waitpid(pid, &st, 0) < 0)
-		sysbail("waitpid");
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 static void *
 thread_lock(void *arg)
 {
 	return (void *)(long)shmc_mutex_lock(arg);
-}
-
-static struct timespec
-in_ms(long ms)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
 }
 
 int
@@ -130,7 +105,7 @@ main(void)
 	close(fds[0]);
 	is_int(3, live(m), "a forked child is live before it runs");
 	close(fds[1]);
-	is_int(0, exit_code(p), "...it uses the inherited handle");
+	is_int(0, test_exit_code(p), "...it uses the inherited handle");
 	is_int(2, live(m), "...and is gone when it exits");
 
 	/* Many short-lived children do not use up a small table. */
@@ -140,7 +115,7 @@ main(void)
 		if (p == 0)
 			_exit(shmc_mutex_lock(m) == 0 &&
 			    shmc_mutex_unlock(m) == 0 ? 0 : 1);
-		bad += exit_code(p) != 0;
+		bad += test_exit_code(p) != 0;
 	}
 	is_int(0, bad, "30 children through an 8-slot table");
 
@@ -184,11 +159,11 @@ main(void)
 	if (read(fds[0], &g, sizeof(g)) != sizeof(g))
 		bail("no grandchild");
 	close(fds[0]);
-	dl = in_ms(300);
+	dl = test_in_ms(300);
 	is_int(ETIMEDOUT, shmc_mutex_timedlock(m, &dl),
 	    "parent holds the lock");
 	test_kill(p);
-	dl = in_ms(5000);
+	dl = test_in_ms(5000);
 	is_int(EOWNERDEAD, shmc_mutex_timedlock(m, &dl),
 	    "...killed while its child lives: EOWNERDEAD");
 	is_int(0, kill(g, 0), "...the child is still alive");

@@ -10,7 +10,6 @@
 
 #include "config.h"
 
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -41,15 +40,6 @@ struct shared {
 
 static struct shared *sh;
 static struct shmc_mutex *lock;
-
-/* Modes of a task, with the word the descriptions use for each. */
-static const struct {
-	int flags;
-	const char *name;
-} modes[] = {
-	{ SHMC_PROCESS, "process" },
-	{ SHMC_THREAD, "thread" },
-};
 
 static int
 return_42(void *arg)
@@ -181,19 +171,6 @@ marker(void)
 	(void)n;
 }
 
-/* Spawn a task or bail. */
-static struct shmc_task *
-spawn(int flags, int (*fn)(void *), void *arg)
-{
-	struct shmc_task *t;
-	int r;
-
-	r = shmc_task_spawn(flags, fn, arg, &t);
-	if (r != 0)
-		bail("cannot spawn a task: %s", shmc_strerror(r));
-	return t;
-}
-
 /* Join a task and return its wait(2) status, or bail. */
 static int
 join(struct shmc_task *t)
@@ -210,7 +187,7 @@ join(struct shmc_task *t)
 static int
 run(int flags, int (*fn)(void *))
 {
-	return join(spawn(flags, fn, NULL));
+	return join(test_spawn(flags, fn, NULL));
 }
 
 /* Wait for process pid and return its status; bail on error. */
@@ -333,7 +310,7 @@ stdio_scenario(void)
 	int status;
 
 	printf("P");
-	status = join(spawn(SHMC_PROCESS, print_t, NULL));
+	status = join(test_spawn(SHMC_PROCESS, print_t, NULL));
 	printf("J");
 	fflush(stdout);
 	_exit(WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1);
@@ -350,7 +327,7 @@ atexit_scenario(void)
 
 	if (atexit(marker) != 0)
 		_exit(124);
-	status = join(spawn(SHMC_PROCESS, return_0, NULL));
+	status = join(test_spawn(SHMC_PROCESS, return_0, NULL));
 	exit(WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1);
 }
 
@@ -367,10 +344,7 @@ main(void)
 	test_timeout(60);
 	plan(41);
 	test_shm_setup();
-	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sh == MAP_FAILED)
-		sysbail("cannot map a shared page");
+	sh = test_shared_page(sizeof(*sh));
 
 	/* Flags must name exactly one mode; DIE_WITH_PARENT is optional. */
 	is_int(EINVAL, shmc_task_spawn(0, return_42, NULL, &t),
@@ -391,22 +365,22 @@ main(void)
 	    "...and runs as usual");
 
 	/* The return value of fn becomes a wait(2) exit status. */
-	for (i = 0; i < ARRAY_SIZE(modes); i++) {
-		raw[i][0] = status = run(modes[i].flags, return_42);
+	for (i = 0; i < ARRAY_SIZE(test_modes); i++) {
+		raw[i][0] = status = run(test_modes[i].flags, return_42);
 		ok(WIFEXITED(status), "%s task returning 42 exits",
-		    modes[i].name);
+		    test_modes[i].name);
 		is_int(42, WEXITSTATUS(status), "...with status 42");
-		raw[i][1] = status = run(modes[i].flags, return_300);
+		raw[i][1] = status = run(test_modes[i].flags, return_300);
 		ok(WIFEXITED(status) && WEXITSTATUS(status) == (300 & 0xff),
 		    "%s task returning 300 exits with 300 & 0xff",
-		    modes[i].name);
-		raw[i][2] = status = run(modes[i].flags, return_minus_1);
+		    test_modes[i].name);
+		raw[i][2] = status = run(test_modes[i].flags, return_minus_1);
 		ok(WIFEXITED(status) && WEXITSTATUS(status) == 255,
-		    "%s task returning -1 exits with 255", modes[i].name);
+		    "%s task returning -1 exits with 255", test_modes[i].name);
 	}
 	ok(memcmp(raw[0], raw[1], sizeof(raw[0])) == 0,
 	    "thread and process statuses are the same numbers");
-	t = spawn(SHMC_PROCESS, return_42, NULL);
+	t = test_spawn(SHMC_PROCESS, return_42, NULL);
 	is_int(0, shmc_task_join(t, NULL), "join with no status");
 
 	/* A process task killed by a signal is reported as such. */
@@ -421,13 +395,13 @@ main(void)
 
 	/* shmc_task_pid names the child of a process task only. */
 	sh->pid = 0;
-	t = spawn(SHMC_PROCESS, store_pid, NULL);
+	t = test_spawn(SHMC_PROCESS, store_pid, NULL);
 	pid = 0;
 	is_int(0, shmc_task_pid(t, &pid), "pid of a process task");
 	status = join(t);
 	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
 	    pid != getpid() && pid == sh->pid, "...is the child's own pid");
-	t = spawn(SHMC_THREAD, return_42, NULL);
+	t = test_spawn(SHMC_THREAD, return_42, NULL);
 	is_int(EINVAL, shmc_task_pid(t, &pid), "pid of a thread task");
 	(void)join(t);
 
@@ -438,14 +412,14 @@ main(void)
 	r = shmc_mutex_open(NULL, 0, NULL, &lock);
 	if (r != 0)
 		bail("cannot open an anonymous mutex: %s", shmc_strerror(r));
-	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+	for (i = 0; i < ARRAY_SIZE(test_modes); i++) {
 		struct shmc_task *tasks[4];
 
 		sh->counter = 0;
 		sh->inside = 0;
 		sh->overlap = 0;
 		for (j = 0; j < 4; j++)
-			tasks[j] = spawn(modes[i].flags, count, NULL);
+			tasks[j] = test_spawn(test_modes[i].flags, count, NULL);
 		good = 0;
 		for (j = 0; j < 4; j++) {
 			status = join(tasks[j]);
@@ -453,7 +427,7 @@ main(void)
 				good++;
 		}
 		is_int(4, good, "four %s tasks increment a counter",
-		    modes[i].name);
+		    test_modes[i].name);
 		is_int(4L * INCREMENTS, sh->counter,
 		    "...to exactly 4 x %d", INCREMENTS);
 		is_int(0, sh->overlap, "...never two inside at once");

@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <sys/mman.h>
 #include <sys/wait.h>
 
 #include <dirent.h>
@@ -15,10 +16,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "shmconc.h"
 #include "tests/tap/basic.h"
 #include "tests/tap/shmc.h"
+
+const struct test_mode test_modes[2] = {
+	{ SHMC_PROCESS, "process" },
+	{ SHMC_THREAD, "thread" },
+};
 
 static char shm_dir[64];
 
@@ -82,6 +90,18 @@ test_shm_count(void)
 	return n;
 }
 
+void *
+test_shared_page(size_t size)
+{
+	void *p;
+
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		sysbail("cannot map a shared page");
+	return p;
+}
+
 int
 test_wait_stopped(pid_t pid)
 {
@@ -101,4 +121,75 @@ test_kill(pid_t pid)
 	kill(pid, SIGKILL);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
+}
+
+int
+test_exit_code(pid_t pid)
+{
+	int st;
+
+	if (waitpid(pid, &st, 0) < 0)
+		sysbail("waitpid");
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+struct shmc_task *
+test_spawn(int flags, int (*fn)(void *), void *arg)
+{
+	struct shmc_task *t;
+	int r;
+
+	r = shmc_task_spawn(flags, fn, arg, &t);
+	if (r != 0)
+		bail("cannot spawn a task: %s", shmc_strerror(r));
+	return t;
+}
+
+int
+test_join(struct shmc_task *t)
+{
+	int r, status;
+
+	r = shmc_task_join(t, &status);
+	if (r != 0)
+		bail("cannot join a task: %s", shmc_strerror(r));
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return -1;
+}
+
+/* Add ms to now, carrying into seconds either way. */
+struct timespec
+test_in_ms(long ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec < 0) {
+		ts.tv_sec--;
+		ts.tv_nsec += 1000000000L;
+	}
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+long
+test_ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) * 1000L +
+	    (b->tv_nsec - a->tv_nsec) / 1000000L;
+}
+
+int
+test_not_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec > b->tv_sec ||
+	    (a->tv_sec == b->tv_sec && a->tv_nsec >= b->tv_nsec);
 }
