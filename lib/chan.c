@@ -321,9 +321,10 @@ sender_sleep(struct shmc_chan *ch, _Atomic uint64_t *word, uint64_t seen,
 	uint32_t v, me;
 	int r;
 
-	/* We attached in chan_send; this cannot fail now. */
-	if (shmc__peer_self(ch->seg, &me) == 0)
-		shmc__peer_waiting(ch->seg, me, SHMC__WAIT_SEND, 0);
+	/* We attached in chan_send: only ENODATA, the object truncated. */
+	if ((r = shmc__peer_self(ch->seg, &me)) != 0)
+		return r;
+	shmc__peer_waiting(ch->seg, me, SHMC__WAIT_SEND, 0);
 	v = atomic_load_explicit(&obj->tx_ev, memory_order_acquire);
 	/* Sequentially consistent: see wake(). */
 	atomic_store_explicit(&obj->tx_sleep, 1, memory_order_seq_cst);
@@ -432,7 +433,8 @@ again:
 		if (try)
 			return EAGAIN;
 		r = sender_wait(ch, &s->state, st, deadline);
-		if (r == ETIMEDOUT)
+		/* ETIMEDOUT, or ENODATA: the object was truncated. */
+		if (r != 0 && r != ETIME)
 			return r;
 		check = r == ETIME;
 		loops = 0;
@@ -508,6 +510,9 @@ wait_taken(struct shmc_chan *ch, uint64_t t, const struct timespec *deadline)
 				return 0;
 		}
 		r = sender_wait(ch, &obj->head, h, deadline);
+		/* ENODATA: truncated; there is nothing left to withdraw. */
+		if (r != 0 && r != ETIME && r != ETIMEDOUT)
+			return r;
 		check = r == ETIME;
 	}
 }
@@ -550,13 +555,14 @@ chan_send(struct shmc_chan *ch, const void *msg, size_t len,
 		deadline = &soon;
 	}
 	r = send_one(ch, me, msg, len, deadline, try, &pos);
-	if (r != 0)
-		return r;
-	wake_receiver(ch);
-	if (!ch->rendezvous)
-		return 0;
-	r = wait_taken(ch, pos, deadline);
-	return try && r == ETIMEDOUT ? EAGAIN : r;
+	if (r == 0)
+		wake_receiver(ch);
+	if (r == 0 && ch->rendezvous) {
+		r = wait_taken(ch, pos, deadline);
+		if (try && r == ETIMEDOUT)
+			r = EAGAIN;
+	}
+	return shmc__seg_check(ch->seg, r);
 }
 
 int
@@ -623,7 +629,7 @@ shmc_chan_send_many(struct shmc_chan *ch, const struct iovec *msgs,
 	}
 	if (*sent > 0)
 		wake_receiver(ch);
-	return r;
+	return shmc__seg_check(ch->seg, r);
 }
 
 /* Step over the slot at head h, given up by its sender; free it. */
@@ -796,7 +802,8 @@ recv_one(struct shmc_chan *ch, struct rx *rx, const struct timespec *deadline,
 		    atomic_load_explicit(&s->state, memory_order_acquire) == st)
 			return EPIPE;
 		r = receiver_sleep(ch, &s->state, st, deadline);
-		if (r == ETIMEDOUT)
+		/* ETIMEDOUT, or ENODATA: the object was truncated. */
+		if (r != 0 && r != ETIME)
 			return r;
 		check = r == ETIME;
 		loops = 1;
@@ -821,8 +828,9 @@ chan_recv(struct shmc_chan *ch, struct rx *rx, const struct timespec *deadline,
 
 	if (!is_receiver(ch))
 		return EPERM;
-	r = shmc__deadline_valid(deadline);
-	return r != 0 ? r : recv_one(ch, rx, deadline, try);
+	r = shmc__seg_check(ch->seg, shmc__deadline_valid(deadline));
+	return r != 0 ? r : shmc__seg_check(ch->seg,
+	    recv_one(ch, rx, deadline, try));
 }
 
 int
@@ -1066,7 +1074,7 @@ shmc_chan_shutdown(struct shmc_chan *ch)
 	drop_sender(ch);
 	atomic_fetch_add_explicit(&ch->obj->rx_ev, 1, memory_order_release);
 	shmc__futex_wake(&ch->obj->rx_ev, 1);
-	return 0;
+	return shmc__seg_check(ch->seg, 0);
 }
 
 /*
@@ -1112,5 +1120,5 @@ int
 shmc_chan_stat(struct shmc_chan *ch, struct shmc_chan_stat *st)
 {
 	shmc__chan_stat(ch->seg, st);
-	return 0;
+	return shmc__seg_check(ch->seg, 0);
 }

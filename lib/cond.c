@@ -84,7 +84,7 @@ shmc_cond_unlink(const char *name)
 
 /*
  * Wait until the sequence number moves past seen or the deadline passes.
- * Returns 0 or ETIMEDOUT.
+ * Returns 0, ETIMEDOUT or ENODATA.
  */
 static int
 wait_seq(struct shmc_cond *c, uint32_t seen, const struct timespec *deadline)
@@ -102,7 +102,8 @@ wait_seq(struct shmc_cond *c, uint32_t seen, const struct timespec *deadline)
 	atomic_fetch_add_explicit(&c->obj->waiters, 1, memory_order_seq_cst);
 	for (;;) {
 		r = shmc__sleep_while(seq, seen, deadline, c->tick_ms);
-		if (r == ETIMEDOUT)
+		/* ETIMEDOUT, or ENODATA: the object was truncated. */
+		if (r != 0 && r != ETIME)
 			break;
 		/* Acquire: pairs with the signaller's add. */
 		if (atomic_load_explicit(seq, memory_order_acquire) != seen) {
@@ -141,9 +142,12 @@ shmc_cond_timedwait(struct shmc_cond *c, struct shmc_mutex *m,
 	if (r == 0)
 		r = wait_seq(c, seen, deadline);
 	shmc__peer_waiting(c->seg, me, SHMC__WAIT_NONE, 0);
-	/* Re-acquire whatever happened; its news outranks a timeout. */
+	/*
+	 * Re-acquire whatever happened; its news outranks a timeout, and a
+	 * truncated condition variable.
+	 */
 	r2 = shmc_mutex_lock(m);
-	return r2 != 0 ? r2 : r;
+	return r2 != 0 ? r2 : shmc__seg_check(c->seg, r);
 }
 
 int
@@ -170,12 +174,12 @@ int
 shmc_cond_signal(struct shmc_cond *c)
 {
 	bump(c, 1);
-	return 0;
+	return shmc__seg_check(c->seg, 0);
 }
 
 int
 shmc_cond_broadcast(struct shmc_cond *c)
 {
 	bump(c, INT_MAX);
-	return 0;
+	return shmc__seg_check(c->seg, 0);
 }

@@ -189,7 +189,8 @@ lock_slow(struct shmc__seg *seg, shmc__word *w, uint32_t me,
 			marked = 1;
 		}
 		r = shmc__sleep_while(w, seen, deadline, tick_ms);
-		if (r == ETIMEDOUT)
+		/* ETIMEDOUT, or ENODATA: the object was truncated. */
+		if (r != 0 && r != ETIME)
 			break;
 		check = r == ETIME;
 	}
@@ -203,8 +204,8 @@ lock_slow(struct shmc__seg *seg, shmc__word *w, uint32_t me,
  * Take the lock word w of seg for participant me: the robust mutex
  * protocol, shared with the primitives that keep an internal lock (MVar).
  * Returns 0, EOWNERDEAD (acquired from a dead owner, whose ID goes to
- * *dead if dead is not NULL), ETIMEDOUT, ENOTRECOVERABLE, EDEADLK or
- * EBADMSG.
+ * *dead if dead is not NULL), ETIMEDOUT, ENOTRECOVERABLE, EDEADLK,
+ * EBADMSG or ENODATA.
  */
 int
 shmc__lock_word(struct shmc__seg *seg, shmc__word *w, uint32_t me,
@@ -291,7 +292,7 @@ shmc_mutex_timedlock(struct shmc_mutex *m, const struct timespec *deadline)
 	/* Relaxed: for display (shmc_inspect); we hold the mutex. */
 	if (r == EOWNERDEAD)
 		atomic_store_explicit(&m->obj->died, dead, memory_order_relaxed);
-	return r;
+	return shmc__seg_check(m->seg, r);
 }
 
 int
@@ -314,7 +315,7 @@ shmc_mutex_trylock(struct shmc_mutex *m)
 	if (r == EOWNERDEAD)
 		atomic_store_explicit(&m->obj->died, seen & SHMC__ID_MASK,
 		    memory_order_relaxed);
-	return r;
+	return shmc__seg_check(m->seg, r);
 }
 
 int
@@ -326,7 +327,7 @@ shmc_mutex_unlock(struct shmc_mutex *m)
 	r = shmc__peer_self(m->seg, &me);
 	if (r != 0)
 		return r;
-	return shmc__unlock_word(&m->obj->word, me);
+	return shmc__seg_check(m->seg, shmc__unlock_word(&m->obj->word, me));
 }
 
 int
@@ -338,7 +339,8 @@ shmc_mutex_consistent(struct shmc_mutex *m)
 	r = shmc__peer_self(m->seg, &me);
 	if (r != 0)
 		return r;
-	return shmc__consistent_word(&m->obj->word, me);
+	return shmc__seg_check(m->seg,
+	    shmc__consistent_word(&m->obj->word, me));
 }
 
 /* 0 if the calling thread owns m, else EPERM (or an attach error). */

@@ -669,6 +669,12 @@ run(struct shmc_mvar *mv, struct op *op, const struct timespec *deadline,
 		mv_unlock(mv, me);
 		r = shmc__sleep_while(&p->park, v, deadline, mv->tick_ms);
 		/*
+		 * ENODATA: the object was truncated under us, and what is
+		 * left of it is zeros; there is no queue to leave.
+		 */
+		if (r != 0 && r != ETIME && r != ETIMEDOUT)
+			return r;
+		/*
 		 * Queued: we must take the lock back, deadline or not, to
 		 * leave the queue; it is held only briefly, unless by a
 		 * participant stopped inside an operation.
@@ -691,7 +697,7 @@ run(struct shmc_mvar *mv, struct op *op, const struct timespec *deadline,
 	if (marked)
 		shmc__peer_waiting(mv->seg, me, SHMC__WAIT_NONE, 0);
 	mv_unlock(mv, me);
-	return r;
+	return shmc__seg_check(mv->seg, r);
 }
 
 /*
@@ -705,9 +711,8 @@ end_hold(struct shmc_mvar *mv, int take, int restored)
 	struct shmc__mvar_obj *obj = mv->obj;
 	uint32_t me;
 
-	/* We attached in run(); this cannot fail now. */
-	(void)shmc__peer_self(mv->seg, &me);
-	if (mv_lock(mv, me, NULL) != 0)
+	/* We attached in run(): only ENODATA, the object truncated. */
+	if (shmc__peer_self(mv->seg, &me) != 0 || mv_lock(mv, me, NULL) != 0)
 		return;
 	if (ld(&obj->resv) == me &&
 	    (ld(&obj->resv_kind) & 0xff) == SHMC__RESV_HOLD) {
@@ -923,7 +928,8 @@ shmc_mvar_timedtake_with(struct shmc_mvar *mv,
 			r = rc;
 	}
 	free(op.out);
-	return r;
+	/* The commit in end_hold may have gone to a truncated object. */
+	return shmc__seg_check(mv->seg, r);
 }
 
 int
@@ -976,7 +982,8 @@ shmc_mvar_timedmodify(struct shmc_mvar *mv,
 	}
 	free(old);
 	free(new_value);
-	return r;
+	/* As in take_with: end_hold's commit. */
+	return shmc__seg_check(mv->seg, r);
 }
 
 int
@@ -994,12 +1001,12 @@ shmc_mvar_is_empty(struct shmc_mvar *mv, int *empty)
 	/* Acquire: pairs with the commit stores of state. */
 	*empty = !(atomic_load_explicit(&mv->obj->state,
 	    memory_order_acquire) & SHMC__MVAR_FULL);
-	return 0;
+	return shmc__seg_check(mv->seg, 0);
 }
 
 int
 shmc_mvar_size(struct shmc_mvar *mv, size_t *size)
 {
 	*size = mv->max;
-	return 0;
+	return shmc__seg_check(mv->seg, 0);
 }

@@ -455,7 +455,9 @@ shmc__peer_unregister(struct shmc__seg *seg)
 
 /*
  * The slow path of shmc__peer_self: find or create this thread's
- * participant on seg and remember it in the thread's cache.
+ * participant on seg and remember it in the thread's cache.  A new
+ * participant first looks at the file's size (one fstat): a truncation
+ * that no access has run into yet is ENODATA.
  */
 int
 shmc__peer_attach(struct shmc__seg *seg, uint32_t *id)
@@ -474,7 +476,8 @@ shmc__peer_attach(struct shmc__seg *seg, uint32_t *id)
 		fd = att == NULL ? -ENOMEM : reopen(seg);
 		if (fd < 0)
 			r = -fd;
-		else if ((r = claim(seg, fd, &att->id)) != 0)
+		else if ((r = shmc__seg_verify(seg)) != 0 ||
+		    (r = claim(seg, fd, &att->id)) != 0)
 			close(fd);
 		if (r != 0) {
 			free(att);

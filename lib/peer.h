@@ -111,14 +111,17 @@ void shmc__peer_waiting(struct shmc__seg *seg, uint32_t id, uint32_t what,
 
 /*
  * This thread's participant ID on seg, attaching it on first use.  The fast
- * path is a few compares on thread-local memory.  Returns 0, or EUSERS,
- * EMFILE, ENFILE or ENOMEM from attaching.
+ * path is a few compares on thread-local memory, after the test for a lost
+ * segment, which every operation makes here.  Returns 0, ENODATA if seg
+ * is lost (shm.c), or EUSERS, EMFILE, ENFILE or ENOMEM from attaching.
  */
 static inline int
 shmc__peer_self(struct shmc__seg *seg, uint32_t *id)
 {
 	unsigned int i;
 
+	if (SHMC__UNLIKELY(shmc__seg_lost(seg)))
+		return ENODATA;
 	for (i = 0; i < SHMC__TLS_N; i++) {
 		if (shmc__tls[i].seg == seg &&
 		    shmc__tls[i].serial == seg->serial) {

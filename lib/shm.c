@@ -29,6 +29,33 @@
  * is mapped.  Published objects are never resized; anonymous ones are
  * sealed against it.
  *
+ * Truncation while mapped.  None of that stops a peer with write access
+ * from truncating the file of a live object, and our next access to a
+ * page past its new end would be a SIGBUS that kills us.  So we do what
+ * libwayland-server does for client shm pools (wl_shm_buffer_begin_access):
+ * at the first open of a named object, a process-wide SIGBUS handler is
+ * installed (once), keeping the previous action.  Every named mapping, and
+ * every read-only peek, is entered in a fixed table of GUARD_MAX entries
+ * that the handler reads without a lock, each entry under a sequence
+ * count.  On a fault (BUS_ADRERR) inside one of them the handler maps
+ * private zero pages over the whole mapping, marks the entry lost, counts
+ * it in shmc__lost and returns, and the faulting instruction runs again,
+ * on zeros.  Any other SIGBUS goes to the previous action: its function,
+ * with or without SA_SIGINFO; or, for the default or ignore, the default,
+ * restored before we return so that the fault recurs and kills us as it
+ * would have (an ignored SIGBUS from a fault kills anyway).  An
+ * application that installs its own SIGBUS handler after opening an object
+ * must chain to ours in the same way.  A segment that finds the table full
+ * is not guarded: a truncation kills us, as it did before.
+ *
+ * A truncation that we do not touch is found another way: a sleeper
+ * compares the file's size with its mapping at every tick (fstat), and so
+ * does a thread that attaches.  Every operation on a lost segment fails
+ * with ENODATA: shmc__peer_self checks at the start, and each public
+ * operation again at its end (shmc__seg_check), since what it did may
+ * have been done on zeros.  Both checks are one relaxed load of shmc__lost
+ * while nothing is lost.  Closing a lost segment unmaps it as usual.
+ *
  * Copyright 2026 The shmconc developers.
  * SPDX-License-Identifier: MIT
  */
@@ -42,6 +69,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +88,40 @@
 
 /* Serial numbers of open segments; 0 is never used. */
 static _Atomic uint64_t next_serial = 1;
+
+/* How many mappings the SIGBUS guard can watch at once. */
+#define GUARD_MAX       256
+
+/*
+ * One guarded mapping.  The owner writes an entry only between the mmap
+ * and the first access, and between the last access and the munmap; seq
+ * is odd while it does, so a reader (the signal handler, a sleeper) that
+ * sees seq even and unchanged around its reads has a consistent entry.
+ * base is 0 in a free entry.  lost is set by whoever finds the mapping
+ * lost, handler or sleeper, and counted once in shmc__lost.
+ */
+struct guard {
+	_Atomic unsigned int seq;
+	_Atomic uintptr_t base;
+	_Atomic size_t len;
+	_Atomic int fd;
+	_Atomic int lost;
+};
+
+/* A consistent copy of an entry in use. */
+struct guard_view {
+	uintptr_t base;
+	size_t len;
+	int fd;
+};
+
+static struct guard guards[GUARD_MAX];
+static _Atomic unsigned int guard_high;         /* entries ever used */
+static pthread_once_t guard_once = PTHREAD_ONCE_INIT;
+static struct sigaction guard_old;              /* the action we replaced */
+static int guard_on;                            /* our handler is in */
+
+_Atomic unsigned int shmc__lost;
 
 static uint64_t
 fnv1a(const void *data, size_t len)
@@ -299,6 +361,272 @@ fd_check(int fd, int flags, const struct shmc__kind *kind,
 	return 0;
 }
 
+/*
+ * Read entry g into *v if it is in use and was not being changed, with the
+ * reader's side of the sequence count.  Async-signal-safe.
+ */
+static int
+guard_read(struct guard *g, struct guard_view *v)
+{
+	unsigned int s;
+
+	/* Acquire: pairs with the owner's release of an even count. */
+	s = atomic_load_explicit(&g->seq, memory_order_acquire);
+	if (s & 1)
+		return 0;
+	v->base = atomic_load_explicit(&g->base, memory_order_relaxed);
+	v->len = atomic_load_explicit(&g->len, memory_order_relaxed);
+	v->fd = atomic_load_explicit(&g->fd, memory_order_relaxed);
+	/* Acquire: the reads above happen before the count's re-read. */
+	atomic_thread_fence(memory_order_acquire);
+	return v->base != 0 &&
+	    atomic_load_explicit(&g->seq, memory_order_relaxed) == s;
+}
+
+/* The entry in use whose mapping holds addr, or NULL.  Async-signal-safe. */
+static struct guard *
+guard_find(uintptr_t addr, struct guard_view *v)
+{
+	unsigned int i, n;
+
+	/* Relaxed: an entry claimed after this load is not ours to find. */
+	n = atomic_load_explicit(&guard_high, memory_order_relaxed);
+	for (i = 0; i < n && i < GUARD_MAX; i++)
+		if (guard_read(&guards[i], v) && addr - v->base < v->len)
+			return &guards[i];
+	return NULL;
+}
+
+/* Mark g lost, counting it once.  Async-signal-safe. */
+static void
+guard_mark(struct guard *g)
+{
+	/*
+	 * Release, on the count: a thread that sees it and then fences
+	 * (shmc__seg_lost_slow) sees the mark and the zero pages before it.
+	 */
+	if (atomic_exchange_explicit(&g->lost, 1, memory_order_relaxed) == 0)
+		atomic_fetch_add_explicit(&shmc__lost, 1, memory_order_release);
+}
+
+/*
+ * Do what the previous SIGBUS action would have done.  A function is
+ * called as it expects to be (its mask and flags other than SA_SIGINFO
+ * are not applied: it runs inside our handler).  Otherwise the default is
+ * restored: a fault then recurs when we return and kills the process as
+ * it would have without us, and a SIGBUS that was sent, not caused, is
+ * raised again (it is blocked until we return).  A sent SIGBUS that was
+ * ignored stays ignored; one from a fault cannot be, so it gets the
+ * default too.
+ */
+static void
+guard_chain(int sig, siginfo_t *si, void *ctx)
+{
+	struct sigaction dfl;
+
+	if (guard_old.sa_handler != SIG_DFL &&
+	    guard_old.sa_handler != SIG_IGN) {
+		if (guard_old.sa_flags & SA_SIGINFO)
+			guard_old.sa_sigaction(sig, si, ctx);
+		else
+			guard_old.sa_handler(sig);
+		return;
+	}
+	if (si->si_code <= 0 && guard_old.sa_handler == SIG_IGN)
+		return;
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	(void)sigaction(SIGBUS, &dfl, NULL);
+	if (si->si_code <= 0)
+		(void)raise(SIGBUS);
+}
+
+/*
+ * The SIGBUS handler.  Only async-signal-safe calls: mmap is not on the
+ * POSIX list, but on Linux it is the bare system call.  errno is kept for
+ * the code we interrupted.
+ */
+static void
+guard_handler(int sig, siginfo_t *si, void *ctx)
+{
+	struct guard_view v;
+	struct guard *g;
+	int e = errno;
+
+	if (si->si_code == BUS_ADRERR &&
+	    (g = guard_find((uintptr_t)si->si_addr, &v)) != NULL) {
+		/*
+		 * Mark first: another thread of ours that finds the zero
+		 * pages must not also find shmc__lost still zero, and
+		 * return success for a call made on zeros.
+		 */
+		guard_mark(g);
+		if (mmap((void *)v.base, v.len, PROT_READ | PROT_WRITE,
+		    MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) !=
+		    MAP_FAILED) {
+			errno = e;
+			return;
+		}
+	}
+	guard_chain(sig, si, ctx);
+	errno = e;
+}
+
+/*
+ * Install the handler, once per process.  The previous action is read
+ * first and the handler installed second, so that the handler never runs
+ * before guard_old holds what it chains to.
+ */
+static void
+guard_install(void)
+{
+	struct sigaction sa;
+
+	if (sigaction(SIGBUS, NULL, &guard_old) < 0)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = guard_handler;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, &sa, NULL) == 0)
+		guard_on = 1;
+}
+
+/*
+ * Enter the mapping base..base+len of file fd in the table.  Returns the
+ * entry, or -1 if the table is full or the handler could not be installed:
+ * the mapping is then simply not guarded.
+ */
+static int
+guard_add(void *base, size_t len, int fd)
+{
+	struct guard *g;
+	unsigned int i, s, high;
+
+	pthread_once(&guard_once, guard_install);
+	if (!guard_on)
+		return -1;
+	for (i = 0; i < GUARD_MAX; i++) {
+		g = &guards[i];
+		/* Relaxed: the CAS below decides. */
+		s = atomic_load_explicit(&g->seq, memory_order_relaxed);
+		if ((s & 1) || atomic_load_explicit(&g->base,
+		    memory_order_relaxed) != 0)
+			continue;
+		/*
+		 * Claim: an odd count.  Any other claim or release since we
+		 * read the count changed it, so winning means the entry is
+		 * still free.  Acquire: after its previous owner's release.
+		 */
+		if (!atomic_compare_exchange_strong_explicit(&g->seq, &s,
+		    s + 1, memory_order_acquire, memory_order_relaxed))
+			continue;
+		/* Release fence: the odd count before the new fields. */
+		atomic_thread_fence(memory_order_release);
+		atomic_store_explicit(&g->base, (uintptr_t)base,
+		    memory_order_relaxed);
+		atomic_store_explicit(&g->len, len, memory_order_relaxed);
+		atomic_store_explicit(&g->fd, fd, memory_order_relaxed);
+		atomic_store_explicit(&g->lost, 0, memory_order_relaxed);
+		/* Release: the fields before the even count. */
+		atomic_store_explicit(&g->seq, s + 2, memory_order_release);
+		/* Relaxed: readers look at entries below it, claimed or not. */
+		high = atomic_load_explicit(&guard_high, memory_order_relaxed);
+		while (high < i + 1 && !atomic_compare_exchange_weak_explicit(
+		    &guard_high, &high, i + 1, memory_order_relaxed,
+		    memory_order_relaxed))
+			continue;
+		return (int)i;
+	}
+	return -1;
+}
+
+/* Free entry i (-1: none) before its mapping is unmapped. */
+static void
+guard_remove(int i)
+{
+	struct guard *g;
+	unsigned int s;
+
+	if (i < 0)
+		return;
+	g = &guards[i];
+	/* Relaxed: only the owner changes an entry in use. */
+	s = atomic_load_explicit(&g->seq, memory_order_relaxed);
+	atomic_store_explicit(&g->seq, s + 1, memory_order_relaxed);
+	/* Release fence: the odd count before the fields change. */
+	atomic_thread_fence(memory_order_release);
+	/* Relaxed: a count of mappings; nothing else is ordered by it. */
+	if (atomic_exchange_explicit(&g->lost, 0, memory_order_relaxed))
+		atomic_fetch_sub_explicit(&shmc__lost, 1, memory_order_relaxed);
+	atomic_store_explicit(&g->base, 0, memory_order_relaxed);
+	atomic_store_explicit(&g->len, 0, memory_order_relaxed);
+	atomic_store_explicit(&g->fd, -1, memory_order_relaxed);
+	/* Release: pairs with guard_read's and guard_add's acquire. */
+	atomic_store_explicit(&g->seq, s + 2, memory_order_release);
+}
+
+/* Mark g lost if its file is now shorter than its mapping. */
+static int
+guard_check(struct guard *g, const struct guard_view *v)
+{
+	struct stat st;
+
+	if (fstat(v->fd, &st) == 0 && (uint64_t)st.st_size < v->len)
+		guard_mark(g);
+	/* Relaxed: our own mark, or one the fence in the caller orders. */
+	return atomic_load_explicit(&g->lost, memory_order_relaxed);
+}
+
+/* The slow path of shmc__seg_lost: shmc__lost is not zero. */
+int
+shmc__seg_lost_slow(const struct shmc__seg *seg)
+{
+	/* Acquire fence: pairs with guard_mark's release of the count. */
+	atomic_thread_fence(memory_order_acquire);
+	return seg->guard >= 0 && atomic_load_explicit(
+	    &guards[seg->guard].lost, memory_order_relaxed);
+}
+
+/*
+ * Is seg lost, looking at its file too?  Returns ENODATA if it is, else 0.
+ * One fstat: for slow paths only (a thread attaching).
+ */
+int
+shmc__seg_verify(struct shmc__seg *seg)
+{
+	struct guard_view v;
+	struct guard *g;
+
+	if (seg->guard < 0)
+		return 0;
+	g = &guards[seg->guard];
+	if (guard_read(g, &v) && guard_check(g, &v))
+		return ENODATA;
+	return shmc__seg_lost(seg) ? ENODATA : 0;
+}
+
+/*
+ * Does addr lie in a lost mapping?  With check, first compare the file's
+ * size with the mapping (one fstat, for a sleeper at its tick).
+ */
+int
+shmc__addr_lost(const void *addr, int check)
+{
+	struct guard_view v;
+	struct guard *g;
+
+	g = guard_find((uintptr_t)addr, &v);
+	if (g == NULL)
+		return 0;
+	if (check)
+		return guard_check(g, &v);
+	/* Acquire fence: as in shmc__seg_lost_slow. */
+	atomic_thread_fence(memory_order_acquire);
+	return atomic_load_explicit(&g->lost, memory_order_relaxed);
+}
+
 /* Open an existing named object and map it into seg. */
 static int
 attach(const char *path, int flags, const struct shmc__kind *kind,
@@ -495,11 +823,14 @@ shmc__seg_open(const char *name, int flags, const struct shmc_attr *attr,
 	}
 	seg->peers = (struct shmc__peer *)(seg->base + seg->hdr.peer_off);
 	seg->obj = seg->base + seg->hdr.obj_off;
+	/* Sealed against shrinking, an anonymous object needs no guard. */
+	seg->guard = seg->anon ? -1 : guard_add(seg->base, seg->size, seg->fd);
 	seg->serial = atomic_fetch_add_explicit(&next_serial, 1,
 	    memory_order_relaxed);
 	snprintf(seg->name, sizeof(seg->name), "%s", canon);
 	r = shmc__peer_register(seg, &use);
 	if (r != 0 || use != seg) {
+		guard_remove(seg->guard);
 		munmap(seg->base, seg->size);
 		close(seg->fd);
 		free(seg);
@@ -531,6 +862,7 @@ shmc__seg_close(struct shmc__seg *seg)
 {
 	if (seg == NULL || !shmc__peer_unregister(seg))
 		return;
+	guard_remove(seg->guard);
 	munmap(seg->base, seg->size);
 	close(seg->fd);
 	free(seg);
@@ -603,6 +935,7 @@ shmc__seg_peek(const char *name, struct shmc__seg *seg, struct stat *st)
 	int fd, r;
 
 	memset(seg, 0, sizeof(*seg));
+	seg->guard = -1;
 	memset(st, 0, sizeof(*st));
 	r = shmc__name_check(name, &canon);
 	if (r == 0)
@@ -643,6 +976,7 @@ shmc__seg_peek(const char *name, struct shmc__seg *seg, struct stat *st)
 	seg->fd = fd;
 	seg->base = base;
 	seg->size = seg->hdr.total_size;
+	seg->guard = guard_add(base, seg->size, fd);
 	seg->peers = (struct shmc__peer *)(seg->base + seg->hdr.peer_off);
 	seg->obj = seg->base + seg->hdr.obj_off;
 	snprintf(seg->name, sizeof(seg->name), "%s", canon);
@@ -652,10 +986,12 @@ shmc__seg_peek(const char *name, struct shmc__seg *seg, struct stat *st)
 void
 shmc__seg_unpeek(struct shmc__seg *seg)
 {
-	if (seg->base != NULL)
+	if (seg->base != NULL) {
+		guard_remove(seg->guard);
 		munmap(seg->base, seg->size);
-	if (seg->base != NULL)
 		close(seg->fd);
+	}
+	seg->guard = -1;
 	seg->base = NULL;
 }
 

@@ -9,6 +9,7 @@
 #ifndef SHMC_SHM_H
 #define SHMC_SHM_H 1
 
+#include <errno.h>              /* ENODATA */
 #include <pthread.h>            /* pthread_mutex_t */
 #include <sys/stat.h>           /* struct stat */
 #include <sys/types.h>          /* dev_t, ino_t */
@@ -111,6 +112,7 @@ struct shmc__seg {
 	size_t size;                    /* its validated size */
 	int fd;                         /* holds no lease; see peer.c */
 	int anon;                       /* a memfd, not a named object */
+	int guard;                      /* SIGBUS guard entry, or -1 */
 	struct shmc__hdr hdr;           /* private copy of the header */
 	struct shmc__peer *peers;       /* base + hdr.peer_off */
 	void *obj;                      /* base + hdr.obj_off */
@@ -139,5 +141,40 @@ int shmc__seg_remove(const char *name, int stale);
 int shmc__seg_list(char ***names, size_t *n);
 int shmc__name_check(const char *name, const char **canonical);
 int shmc__fd_high(int fd);
+
+/*
+ * Lost segments (see the SIGBUS guard in shm.c).  shmc__lost counts the
+ * mappings of this process that are lost: a peer truncated the file under
+ * them.  It is zero in normal life, so the test every operation makes
+ * costs one relaxed load.
+ */
+extern _Atomic unsigned int shmc__lost;
+int shmc__seg_lost_slow(const struct shmc__seg *seg);
+int shmc__seg_verify(struct shmc__seg *seg);
+int shmc__addr_lost(const void *addr, int check);
+
+/* Is seg lost? */
+static inline int
+shmc__seg_lost(const struct shmc__seg *seg)
+{
+	/*
+	 * Relaxed: a stale zero only delays the news to the next call, and
+	 * a lost mapping reads as zeros meanwhile; the slow path fences.
+	 */
+	if (SHMC__LIKELY(atomic_load_explicit(&shmc__lost,
+	    memory_order_relaxed) == 0))
+		return 0;
+	return shmc__seg_lost_slow(seg);
+}
+
+/*
+ * The result r of an operation on seg, or ENODATA if seg was lost: what
+ * the operation read or wrote may have been zeros, not the object.
+ */
+static inline int
+shmc__seg_check(const struct shmc__seg *seg, int r)
+{
+	return shmc__seg_lost(seg) ? ENODATA : r;
+}
 
 #endif /* SHMC_SHM_H */

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "futex.h"
+#include "shm.h"
 #include "wait.h"
 
 #define NSEC_PER_SEC    1000000000L
@@ -203,11 +204,33 @@ shmc__spin_while(shmc__word *word, uint32_t seen)
 }
 
 /*
+ * Is the segment that word lies in lost (shm.c)?  A word in a lost
+ * segment may read as zeros for ever, and nobody can wake it: its sleeper
+ * must not go round its loop again.  Before a sleep this costs one relaxed
+ * load while nothing is lost; after a tick (ticked) it also compares the
+ * file's size with the mapping, one fstat, which finds a truncation that
+ * no access has run into.
+ */
+static int
+word_lost(shmc__word *word, int ticked)
+{
+	if (ticked)
+		return shmc__addr_lost(word, 1);
+	/* Relaxed: as in shmc__seg_lost; shmc__addr_lost fences. */
+	if (SHMC__LIKELY(atomic_load_explicit(&shmc__lost,
+	    memory_order_relaxed) == 0))
+		return 0;
+	return shmc__addr_lost(word, 0);
+}
+
+/*
  * Sleep while *word == seen, until woken, the deadline (NULL for none) or
  * one tick.  Returns 0 when woken or when the word had already changed
  * (the caller re-reads it), ETIMEDOUT once the deadline has passed, and
  * ETIME when a whole tick went by: the caller then checks the liveness of
- * the peer it waits for.  Signals are absorbed (a return of 0).
+ * the peer it waits for.  Signals are absorbed (a return of 0).  ENODATA
+ * if word's segment is lost (found before the sleep or at the tick): the
+ * caller returns it.
  */
 int
 shmc__sleep_while(shmc__word *word, uint32_t seen,
@@ -216,6 +239,8 @@ shmc__sleep_while(shmc__word *word, uint32_t seen,
 	struct timespec now, until;
 	int ticked = 1, r;
 
+	if (word_lost(word, 0))
+		return ENODATA;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (deadline != NULL && (now.tv_sec > deadline->tv_sec ||
 	    (now.tv_sec == deadline->tv_sec &&
@@ -234,6 +259,8 @@ shmc__sleep_while(shmc__word *word, uint32_t seen,
 		ticked = 0;
 	}
 	r = shmc__futex_wait(word, seen, &until);
+	if (r == ETIMEDOUT && ticked && word_lost(word, 1))
+		return ENODATA;
 	if (r == ETIMEDOUT)
 		return ticked ? ETIME : ETIMEDOUT;
 	return 0;
