@@ -716,12 +716,14 @@ end_hold(struct shmc_mvar *mv, int take, int restored)
 		return;
 	if (ld(&obj->resv) == me &&
 	    (ld(&obj->resv_kind) & 0xff) == SHMC__RESV_HOLD) {
-		if (take)
+		if (take) {
 			/* Release: the commit; see commit_value. */
 			atomic_store_explicit(&obj->state,
 			    ld(&obj->state) & SHMC__MVAR_CUR,
 			    memory_order_release);
-		else if (restored)
+			/* The news went with the value, as in attempt(). */
+			st(&obj->restored, 0);
+		} else if (restored)
 			st(&obj->restored, 1);
 		st(&obj->resv, 0);
 		settle(mv);
