@@ -88,7 +88,7 @@
 #define TRY_WAIT_NS     10000000L
 
 /* This thread's sends since it last checked the receiver's lease. */
-static __thread unsigned int sends;
+static SHMC__TLS unsigned int sends;
 
 /* What recv does with a message: copy it out, or hand it to a function. */
 struct rx {

@@ -78,9 +78,8 @@ struct shmc__att {
 	uint32_t id;
 };
 
-__thread struct shmc__tls_ent shmc__tls[SHMC__TLS_N]
-    __attribute__((tls_model("initial-exec")));
-static __thread unsigned int tls_next;
+SHMC__TLS struct shmc__tls_ent shmc__tls[SHMC__TLS_N];
+static SHMC__TLS unsigned int tls_next;
 
 /*
  * Every open segment of this process, for the fork handlers and for the

@@ -93,8 +93,7 @@ struct shmc__tls_ent {
 	uint32_t id;
 };
 #define SHMC__TLS_N     4
-extern __thread struct shmc__tls_ent shmc__tls[SHMC__TLS_N]
-    __attribute__((tls_model("initial-exec")));
+extern SHMC__TLS struct shmc__tls_ent shmc__tls[SHMC__TLS_N];
 
 /* Forks this process has been through as the child (see fork_child). */
 extern unsigned int shmc__forks;

@@ -45,7 +45,7 @@ static _Atomic long spin_ns = -1;
 
 /* How far this thread's spins are cut: the budget is shifted right so. */
 #define SPIN_CUT_MAX    5
-static __thread unsigned int spin_cut;
+static SHMC__TLS unsigned int spin_cut;
 
 /* A hint to the CPU that we are spinning (and to a hyperthread sibling). */
 static inline void
