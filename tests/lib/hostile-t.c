@@ -108,32 +108,6 @@ sleep_ms(long ms)
 		continue;
 }
 
-/* Wait for child pid: its exit code, or 1000 + the signal that killed it. */
-static int
-exit_code(pid_t pid)
-{
-	int st;
-
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			sysbail("waitpid");
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 1000 + WTERMSIG(st);
-}
-
-/* Fork a child that runs fn(arg) and exits with its value. */
-static pid_t
-spawn(int (*fn)(void *), void *arg)
-{
-	pid_t pid;
-
-	pid = fork();
-	if (pid < 0)
-		sysbail("fork");
-	if (pid == 0)
-		_exit(fn(arg) & 0xff);
-	return pid;
-}
-
 /*
  * Run this program again as helper what (see helper()); its exit code.
  * In a sanitizer build, AddressSanitizer would otherwise install its own
@@ -158,7 +132,7 @@ run_helper(const char *what)
 		_exit(127);
 	}
 	free(opts);
-	return exit_code(pid);
+	return test_reap(pid);
 }
 
 /* Is any page of base..base+len mapped? */
@@ -644,7 +618,7 @@ between(enum kind k, int half)
 	cu.name = name;
 	cu.half = half;
 	cu.delay_ms = 0;
-	if (exit_code(spawn(child_cut, &cu)) != 0)
+	if (test_reap(test_fork(child_cut, &cu)) != 0)
 		bail("cannot cut %s", name);
 	if (!half)
 		r = obj_op(&o);
@@ -656,7 +630,7 @@ between(enum kind k, int half)
 	is_int(ENODATA, r, "%s cut to %s between calls: ENODATA, no SIGBUS",
 	    kind_name[k], what);
 	is_int(ENODATA, obj_op(&o), "...and so is every later call");
-	is_int(open_error(half), exit_code(spawn(child_open, &o)),
+	is_int(open_error(half), test_reap(test_fork(child_open, &o)),
 	    "...a process that opens it now gets %s",
 	    half ? "ENODATA" : "EMEDIUMTYPE");
 	base = obj_seg(&o)->base;
@@ -694,7 +668,7 @@ blocked(enum kind k, int half)
 		h.m = o.m;
 		h.ready = ready[1];
 		h.go = go[0];
-		holder = spawn(child_hold, &h);
+		holder = test_fork(child_hold, &h);
 		if (read(ready[0], &c, 1) != 1)
 			bail("the holder of %s did not lock it", name);
 	}
@@ -702,7 +676,7 @@ blocked(enum kind k, int half)
 	cu.name = name;
 	cu.half = half;
 	cu.delay_ms = CUT_DELAY_MS;
-	cutter = spawn(child_cut, &cu);
+	cutter = test_fork(child_cut, &cu);
 	r = obj_block(&o, &held);
 	done = now_ns();
 	is_int(ENODATA, r, "%s cut to %s while we sleep in it: ENODATA",
@@ -711,14 +685,14 @@ blocked(enum kind k, int half)
 	    (done - sh->cut_ns) / 1000000 : 0;
 	ok(sh->cut_ns != 0 && took <= TICK_MS + SLACK_MS,
 	    "...within a tick (%lu ms after the cut)", (unsigned long)took);
-	if (exit_code(cutter) != 0)
+	if (test_reap(cutter) != 0)
 		bail("cannot cut %s", name);
 	if (k == K_COND)
 		ok(held == 1, "...holding the mutex again");
 	if (k == K_MUTEX) {
 		if (write(go[1], &c, 1) != 1)
 			sysbail("write");
-		code = exit_code(holder);
+		code = test_reap(holder);
 		if (half)
 			ok(code == 0 || code == ENODATA,
 			    "...the holder unlocks or gets ENODATA (%d)", code);
@@ -730,7 +704,7 @@ blocked(enum kind k, int half)
 		close(go[1]);
 	}
 	is_int(ENODATA, obj_op(&o), "...and so does every later call");
-	is_int(open_error(half), exit_code(spawn(child_open, &o)),
+	is_int(open_error(half), test_reap(test_fork(child_open, &o)),
 	    "...a process that opens it now gets %s",
 	    half ? "ENODATA" : "EMEDIUMTYPE");
 	base = obj_seg(&o)->base;
@@ -965,7 +939,7 @@ main(int argc, char **argv)
 		if (mkdtemp(mnt) == NULL)
 			sysbail("mkdtemp");
 		memset((void *)sh->r, 0, sizeof(sh->r));
-		code = exit_code(spawn(child_full, mnt));
+		code = test_reap(test_fork(child_full, mnt));
 		rmdir(mnt);
 		if (code >= 100 && code <= 102)
 			skip_block(10, "cannot mount a tmpfs of our own: %s",
@@ -990,7 +964,7 @@ main(int argc, char **argv)
 
 	/* Out of file descriptors. */
 	memset((void *)sh->r, 0, sizeof(sh->r));
-	code = exit_code(spawn(child_emfile, NULL));
+	code = test_reap(test_fork(child_emfile, NULL));
 	is_int(0, code, "no file descriptor left: test ran");
 	is_int(EMFILE, sh->r[0], "...creating a mutex is EMFILE");
 	is_int(EMFILE, sh->r[1], "...opening one too");

@@ -233,32 +233,6 @@ static void edit_reserved(struct shmc__hdr *h) { h->reserved[2] = 1; }
 static void edit_param(struct shmc__hdr *h) { h->param[0] = 1; }
 static void edit_display(struct shmc__hdr *h) { h->ctime_sec = 12345; }
 
-/* Wait for child pid: its exit code, or 1000 + the signal that killed it. */
-static int
-exit_code(pid_t pid)
-{
-	int st;
-
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			sysbail("waitpid");
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 1000 + WTERMSIG(st);
-}
-
-/* Fork a child that runs fn(arg) and exits with its value. */
-static pid_t
-spawn(int (*fn)(void *), void *arg)
-{
-	pid_t pid;
-
-	pid = fork();
-	if (pid < 0)
-		sysbail("fork");
-	if (pid == 0)
-		_exit(fn(arg) & 0xff);
-	return pid;
-}
-
 static int
 child_trylock(void *arg)
 {
@@ -386,7 +360,7 @@ race(const char *name, int flags, int *opened, int *exists)
 	close(go[1]);
 	*opened = *exists = 0;
 	for (i = 0; i < RACERS; i++) {
-		code = exit_code(pid[i]);
+		code = test_reap(pid[i]);
 		if (code == 0)
 			(*opened)++;
 		else if (code == 100)
@@ -573,12 +547,12 @@ main(void)
 		bail("cannot go on without /x");
 	is_int(before + 1, test_shm_count(), "...which is one file");
 	is_int(0, shmc_mutex_lock(m), "...lock through x");
-	is_int(EBUSY, exit_code(spawn(child_trylock, m2)),
+	is_int(EBUSY, test_reap(test_fork(child_trylock, m2)),
 	    "...child trylock through /x is EBUSY");
 	is_int(EDEADLK, shmc_mutex_trylock(m2),
 	    "...owner trylock through /x is EDEADLK");
 	is_int(0, shmc_mutex_unlock(m), "...unlock through x");
-	is_int(0, exit_code(spawn(child_lock_unlock, m2)),
+	is_int(0, test_reap(test_fork(child_lock_unlock, m2)),
 	    "...then a child locks through /x");
 	shmc_mutex_close(m2);
 	shmc_mutex_close(m);
@@ -764,7 +738,7 @@ main(void)
 	is_int(0, try_mutex("copy", 0, NULL), "exact copy of a mutex opens");
 	for (i = 0; i < ARRAY_SIZE(sh->flip); i++)
 		sh->flip[i] = -1;
-	is_int(0, exit_code(spawn(child_flip, NULL)),
+	is_int(0, test_reap(test_fork(child_flip, NULL)),
 	    "no flipped header byte crashed");
 	good = 1;
 	for (i = 0; i < ARRAY_SIZE(sh->flip); i++)
@@ -897,21 +871,21 @@ main(void)
 		shmc_mutex_close(m);
 		au.name = "rootpub";
 		au.flags = 0;
-		is_int(EPERM, exit_code(spawn(child_other_user, &au)),
+		is_int(EPERM, test_reap(test_fork(child_other_user, &au)),
 		    "other user opening our 0666 object is EPERM");
 		au.flags = SHMC_ANYOWNER;
-		is_int(0, exit_code(spawn(child_other_user, &au)),
+		is_int(0, test_reap(test_fork(child_other_user, &au)),
 		    "...and with SHMC_ANYOWNER opens and locks it");
 		au.name = "rootonly";
 		au.flags = 0;
-		is_int(EACCES, exit_code(spawn(child_other_user, &au)),
+		is_int(EACCES, test_reap(test_fork(child_other_user, &au)),
 		    "0600 object is EACCES for another user");
 		au.flags = SHMC_ANYOWNER;
-		is_int(EACCES, exit_code(spawn(child_other_user, &au)),
+		is_int(EACCES, test_reap(test_fork(child_other_user, &au)),
 		    "...even with SHMC_ANYOWNER");
 		au.name = "userobj";
 		au.flags = SHMC_CREAT;
-		is_int(EACCES, exit_code(spawn(child_other_user, &au)),
+		is_int(EACCES, test_reap(test_fork(child_other_user, &au)),
 		    "...creating in a directory it cannot write is EACCES");
 		if (chmod(dir, 0700) < 0)
 			sysbail("cannot close the shm directory");
@@ -961,7 +935,7 @@ main(void)
 	for (n = 0; n < 2; n++) {
 		cr.name = n == 0 ? "half1" : "half2";
 		before = test_shm_count();
-		pid = spawn(child_create, &cr);
+		pid = test_fork(child_create, &cr);
 		stopped = test_wait_stopped(pid);
 		ok(stopped, "creator stops at %s", cr.point);
 		if (!stopped)
@@ -983,14 +957,14 @@ main(void)
 	cr.point = "create-header";
 	for (n = 0; n < 2; n++) {
 		cr.name = n == 0 ? "late1" : "late2";
-		pid = spawn(child_create, &cr);
+		pid = test_fork(child_create, &cr);
 		if (!test_wait_stopped(pid))
 			bail("creator did not stop at %s", cr.point);
 		m = open_mutex(cr.name, SHMC_CREAT | SHMC_EXCL, NULL);
 		if (shmc_mutex_lock(m) != 0)
 			bail("cannot lock %s", cr.name);
 		kill(pid, SIGCONT);
-		is_int(EBUSY, exit_code(pid),
+		is_int(EBUSY, test_reap(pid),
 		    "creator resumed after %s opens the winner's object",
 		    cr.point);
 		shmc_mutex_unlock(m);
@@ -1005,12 +979,12 @@ main(void)
 	if (r != 0)
 		bail("cannot go on without an anonymous mutex");
 	is_int(0, shmc_mutex_lock(m), "...lock");
-	is_int(EBUSY, exit_code(spawn(child_trylock, m)),
+	is_int(EBUSY, test_reap(test_fork(child_trylock, m)),
 	    "...child trylock is EBUSY");
 	is_int(0, shmc_mutex_unlock(m), "...unlock");
-	is_int(0, exit_code(spawn(child_lock_unlock, m)),
+	is_int(0, test_reap(test_fork(child_lock_unlock, m)),
 	    "...then a child locks");
-	is_int(0, exit_code(spawn(child_lock, m)),
+	is_int(0, test_reap(test_fork(child_lock, m)),
 	    "...a child locks and exits");
 	r = shmc_mutex_lock(m);
 	is_int(EOWNERDEAD, r, "...its death is seen");

@@ -133,6 +133,30 @@ test_exit_code(pid_t pid)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+pid_t
+test_fork(int (*fn)(void *), void *arg)
+{
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		sysbail("fork");
+	if (pid == 0)
+		_exit(fn(arg) & 0xff);
+	return pid;
+}
+
+int
+test_reap(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			sysbail("waitpid");
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 1000 + WTERMSIG(st);
+}
+
 struct shmc_task *
 test_spawn(int flags, int (*fn)(void *), void *arg)
 {

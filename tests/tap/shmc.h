@@ -51,6 +51,15 @@ void test_kill(pid_t pid);
 int test_exit_code(pid_t pid);
 
 /*
+ * Fork a child that runs fn(arg) and exits with its value (& 0xff), or
+ * bail.  test_reap reaps it: its exit status, or 1000 plus the number of
+ * the signal that killed it, which no errno value a child returns can be
+ * mistaken for.
+ */
+pid_t test_fork(int (*fn)(void *), void *arg);
+int test_reap(pid_t pid);
+
+/*
  * The two modes of shmc_task_spawn, with the word test descriptions use
  * for each, so that a scenario can run with peers of both kinds.
  */
