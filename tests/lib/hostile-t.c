@@ -594,6 +594,26 @@ open_error(int half)
 }
 
 /*
+ * Four tests after o was lost: a later call fails too, a process opening
+ * it now gets the error of a cut file, and close unmaps it.
+ */
+static void
+after_loss(struct obj *o, int half, const char *verb)
+{
+	void *base;
+	size_t size;
+
+	is_int(ENODATA, obj_op(o), "...and so %s every later call", verb);
+	is_int(open_error(half), test_reap(test_fork(child_open, o)),
+	    "...a process that opens it now gets %s",
+	    half ? "ENODATA" : "EMEDIUMTYPE");
+	base = obj_seg(o)->base;
+	size = obj_seg(o)->size;
+	obj_close(o);
+	ok(!is_mapped(base, size), "...close works and unmaps it");
+}
+
+/*
  * A peer truncates the object between two of our calls.  Cut to nothing,
  * our next call touches a missing page; cut to half, a call that reaches
  * the second half (the big MVar's other buffer, the big channel's later
@@ -607,8 +627,6 @@ between(enum kind k, int half)
 	struct obj o;
 	char name[64];
 	const char *what = half ? "half" : "nothing";
-	void *base;
-	size_t size;
 	int r, i;
 
 	snprintf(name, sizeof(name), "between-%s-%d", kind_name[k], half);
@@ -629,14 +647,7 @@ between(enum kind k, int half)
 			r = obj_op(&o);
 	is_int(ENODATA, r, "%s cut to %s between calls: ENODATA, no SIGBUS",
 	    kind_name[k], what);
-	is_int(ENODATA, obj_op(&o), "...and so is every later call");
-	is_int(open_error(half), test_reap(test_fork(child_open, &o)),
-	    "...a process that opens it now gets %s",
-	    half ? "ENODATA" : "EMEDIUMTYPE");
-	base = obj_seg(&o)->base;
-	size = obj_seg(&o)->size;
-	obj_close(&o);
-	ok(!is_mapped(base, size), "...close works and unmaps it");
+	after_loss(&o, half, "is");
 }
 
 /*
@@ -655,8 +666,6 @@ blocked(enum kind k, int half)
 	int ready[2], go[2], r, held = -1, code;
 	pid_t holder = 0, cutter;
 	uint64_t done, took;
-	void *base;
-	size_t size;
 
 	snprintf(name, sizeof(name), "blocked-%s-%d", kind_name[k], half);
 	obj_open(&o, k, name, 0);
@@ -703,14 +712,7 @@ blocked(enum kind k, int half)
 		close(go[0]);
 		close(go[1]);
 	}
-	is_int(ENODATA, obj_op(&o), "...and so does every later call");
-	is_int(open_error(half), test_reap(test_fork(child_open, &o)),
-	    "...a process that opens it now gets %s",
-	    half ? "ENODATA" : "EMEDIUMTYPE");
-	base = obj_seg(&o)->base;
-	size = obj_seg(&o)->size;
-	obj_close(&o);
-	ok(!is_mapped(base, size), "...close works and unmaps it");
+	after_loss(&o, half, "does");
 }
 
 /*
