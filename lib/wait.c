@@ -122,16 +122,6 @@ shmc__tick_ms(unsigned int attr_tick_ms)
 	return (unsigned int)ms;
 }
 
-/* EINVAL for a deadline whose nanoseconds are out of range, as pthreads. */
-int
-shmc__deadline_valid(const struct timespec *deadline)
-{
-	if (deadline != NULL &&
-	    (deadline->tv_nsec < 0 || deadline->tv_nsec >= NSEC_PER_SEC))
-		return EINVAL;
-	return 0;
-}
-
 /*
  * Spin until done(arg) is true, for at most the spin budget.  Returns 1 if
  * it became true, 0 if the budget ran out.  Between tries we back off

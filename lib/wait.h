@@ -8,6 +8,7 @@
 #ifndef SHMC_WAIT_H
 #define SHMC_WAIT_H 1
 
+#include <errno.h>              /* EINVAL */
 #include <time.h>               /* struct timespec */
 
 #include "internal.h"
@@ -20,7 +21,18 @@
 #define SHMC__SPIN_DEFAULT_US   20
 #define SHMC__SPIN_MAX_US       10000
 
-int shmc__deadline_valid(const struct timespec *deadline);
+/*
+ * EINVAL for a deadline whose nanoseconds are out of range, as pthreads.
+ * Inline: every blocking call makes this check on its fast path.
+ */
+static inline int
+shmc__deadline_valid(const struct timespec *deadline)
+{
+	if (deadline != NULL &&
+	    (deadline->tv_nsec < 0 || deadline->tv_nsec >= 1000000000L))
+		return EINVAL;
+	return 0;
+}
 unsigned int shmc__tick_ms(unsigned int attr_tick_ms);
 int shmc__spin(int (*done)(const void *arg), const void *arg);
 int shmc__spin_while(shmc__word *word, uint32_t seen);
