@@ -432,6 +432,12 @@ again:
 		/* Full: the slot still holds the message of one lap ago. */
 		if (try)
 			return EAGAIN;
+		/*
+		 * send_many wakes the receiver once per batch: if it sleeps
+		 * on a message of ours that it has not been told of, we
+		 * would wait for each other until its tick.
+		 */
+		wake_receiver(ch);
 		r = sender_wait(ch, &s->state, st, deadline);
 		/* ETIMEDOUT, or ENODATA: the object was truncated. */
 		if (r != 0 && r != ETIME)
@@ -623,7 +629,7 @@ shmc_chan_send_many(struct shmc_chan *ch, const struct iovec *msgs,
 			    msgs[i].iov_len, deadline, 0, &pos);
 		if (r == 0)
 			++*sent;
-		/* Do not keep the receiver asleep while we wait for room. */
+		/* Do not keep the receiver waiting for the whole batch. */
 		if ((i & 63) == 63)
 			wake_receiver(ch);
 	}

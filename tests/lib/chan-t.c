@@ -1222,6 +1222,63 @@ test_many(void)
 }
 
 /*
+ * Four senders batching into a tiny channel, to a receiver whose tick is
+ * a minute: a sender that finds the channel full must first tell the
+ * receiver of the messages of its batch so far, or both sides sleep until
+ * a deadline (send_many used to).  Process mode only: the threads would
+ * share the receiver's process.
+ */
+static void
+test_many_full(void)
+{
+	struct shmc_task *t[4];
+	struct shmc_attr attr;
+	struct shmc_chan *rx;
+	struct timespec dl;
+	struct checker ck;
+	struct job j[4];
+	unsigned char buf[64];
+	size_t len;
+	unsigned int k;
+	int r, codes = 0;
+
+	memset(sh, 0, sizeof(*sh));
+	set_attr(&attr, 4, 16, 4);
+	attr.tick_ms = 60000;
+	r = shmc_chan_open("manyfull", SHMC_CREAT | SHMC_EXCL | SHMC_RECEIVER,
+	    &attr, &rx);
+	if (r != 0)
+		bail("shmc_chan_open manyfull: %s", shmc_strerror(r));
+	for (k = 0; k < 4; k++) {
+		memset(&j[k], 0, sizeof(j[k]));
+		j[k].name = "manyfull";
+		j[k].index = k;
+		j[k].n = MANY_MSGS;
+		j[k].min = 1;
+		j[k].max = 16;
+		j[k].how = HOW_MANY;
+		t[k] = test_spawn(SHMC_PROCESS, sender, &j[k]);
+	}
+	checker_init(&ck, 1, 16);
+	do {
+		dl = test_in_ms(WAIT_MS);
+		r = shmc_chan_timedrecv(rx, buf, sizeof(buf), &len, &dl);
+		if (r == 0)
+			(void)check(&ck, buf, len, NULL);
+	} while (r == 0);
+	ok(ck.got == 4 * MANY_MSGS && ck.bad == 0, "send_many from 4 "
+	    "senders into 4 slots: %ld messages, in order per sender",
+	    4 * MANY_MSGS);
+	if (ck.got != 4 * MANY_MSGS || ck.bad != 0)
+		ck_diag(&ck);
+	is_int(EPIPE, r, "...then EPIPE, no wait for a deadline");
+	for (k = 0; k < 4; k++)
+		codes += test_join(t[k]) != 0;
+	is_int(0, codes, "...and every sender exits 0");
+	done_chan(rx, "manyfull");
+}
+
+/*
  * One live receiver: another participant is refused; a fork child's copy
  * of the receiver's handle cannot receive (or end the receiver).
  */
@@ -2078,7 +2135,7 @@ main(void)
 	const char *quick = getenv("CHAN_T_QUICK");
 
 	test_timeout(300);
-	plan(274);
+	plan(277);
 	test_shm_setup();
 	if (quick != NULL && *quick != '\0' && strcmp(quick, "0") != 0) {
 		fifo_msgs = FIFO_QUICK;
@@ -2091,6 +2148,7 @@ main(void)
 	test_transfer();
 	test_rendezvous();
 	test_many();
+	test_many_full();
 	test_busy();
 	test_fifo();
 	test_end_anonymous();
