@@ -176,10 +176,11 @@ wake(shmc__word *flag, shmc__word *ev, int n)
 	 * either we see the flag, or the sleeper's re-check after setting
 	 * it sees what we published.  The plain load first keeps the line
 	 * shared while nobody sleeps.  If the exchange finds the flag clear,
-	 * the waker that cleared it bumps ev after its exchange, and every
-	 * sleeper read ev before it set the flag, so its futex wait cannot
-	 * miss that bump; a sleeper that sets the flag after our exchange
-	 * re-checks after us.
+	 * either another waker cleared it, and bumps ev after its exchange
+	 * (every sleeper read ev before it set the flag, so its futex wait
+	 * cannot miss that bump), or the receiver cleared its own flag on
+	 * waking, and is awake; a sleeper that sets the flag after our
+	 * exchange re-checks after us.
 	 */
 	if (atomic_load_explicit(flag, memory_order_seq_cst) &&
 	    atomic_exchange_explicit(flag, 0, memory_order_seq_cst)) {
@@ -209,8 +210,9 @@ wake_senders(struct shmc_chan *ch, uint64_t h)
 	uint64_t tail;
 
 	/*
-	 * Sequentially consistent, after the caller's seq_cst free: see
-	 * wake().  The flag first, so that the line of tail, which senders
+	 * Sequentially consistent, after the caller's seq_cst free of a
+	 * slot (and, on a rendezvous channel, its seq_cst store of head):
+	 * see wake().  The flag first, so that the line of tail, which senders
 	 * write for every message, is not pulled over here for every
 	 * message too.
 	 */
@@ -638,6 +640,27 @@ shmc_chan_send_many(struct shmc_chan *ch, const struct iovec *msgs,
 	return shmc__seg_check(ch->seg, r);
 }
 
+/*
+ * Move head past h, whose slot we have just freed, and wake the senders
+ * that wait.  Release: pairs with wait_taken's acquire of head, after
+ * which a rendezvous sender is done.  That sender sleeps on head itself,
+ * not on the slot whose seq_cst free came before: so on a rendezvous
+ * channel the store is sequentially consistent too, and either
+ * wake_senders' load of tx_sleep sees the sender's announcement or the
+ * sender's re-check of head sees the new head.
+ */
+static void
+advance_head(struct shmc_chan *ch, uint64_t h)
+{
+	if (ch->rendezvous)
+		atomic_store_explicit(&ch->obj->head, h + 1,
+		    memory_order_seq_cst);
+	else
+		atomic_store_explicit(&ch->obj->head, h + 1,
+		    memory_order_release);
+	wake_senders(ch, h + 1);
+}
+
 /* Step over the slot at head h, given up by its sender; free it. */
 static void
 skip(struct shmc_chan *ch, struct shmc__chan_slot *s, uint64_t h)
@@ -649,9 +672,7 @@ skip(struct shmc_chan *ch, struct shmc__chan_slot *s, uint64_t h)
 	    SHMC__STATE(h + ch->capacity, SHMC__SLOT_FREE),
 	    memory_order_seq_cst);
 	atomic_fetch_add_explicit(&obj->skipped, 1, memory_order_relaxed);
-	/* Release: a rendezvous sender that sees head past t is done. */
-	atomic_store_explicit(&obj->head, h + 1, memory_order_release);
-	wake_senders(ch, h + 1);
+	advance_head(ch, h);
 }
 
 /*
@@ -665,7 +686,6 @@ static int
 deliver(struct shmc_chan *ch, struct shmc__chan_slot *s, uint64_t h,
     uint64_t st, struct rx *rx)
 {
-	struct shmc__chan_obj *obj = ch->obj;
 	struct shmc_msginfo info;
 	uint32_t n;
 	int r;
@@ -718,9 +738,7 @@ deliver(struct shmc_chan *ch, struct shmc__chan_slot *s, uint64_t h,
 	    memory_order_seq_cst, memory_order_relaxed))
 		return WITHDRAWN;
 	SHMC__STOP("chan-recv-freed");
-	/* Release: pairs with wait_taken's acquire of head. */
-	atomic_store_explicit(&obj->head, h + 1, memory_order_release);
-	wake_senders(ch, h + 1);
+	advance_head(ch, h);
 	return 0;
 }
 
@@ -751,11 +769,9 @@ recv_one(struct shmc_chan *ch, struct rx *rx, const struct timespec *deadline,
 		if (SHMC__STATE_POS(st) == (uint32_t)(h + ch->capacity)) {
 			/*
 			 * A receiver before us freed this slot and died before
-			 * it moved head on: finish its step.  Release, as in
-			 * deliver.
+			 * it moved head on: finish its step.
 			 */
-			atomic_store_explicit(&obj->head, h + 1,
-			    memory_order_release);
+			advance_head(ch, h);
 			continue;
 		}
 		if (SHMC__STATE_POS(st) != (uint32_t)h)

@@ -39,16 +39,20 @@ shmc__futex_wait(shmc__word *word, uint32_t expected,
     const struct timespec *deadline)
 {
 	long r;
+	int saved = errno, e;
 
 	r = syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_BITSET, expected,
 	    deadline, NULL, FUTEX_BITSET_MATCH_ANY);
+	/* Our functions return their errors; they leave errno alone. */
+	e = errno;
+	errno = saved;
 	if (r == 0)
 		return 0;
-	switch (errno) {
+	switch (e) {
 	case EAGAIN:
 	case ETIMEDOUT:
 	case EINTR:
-		return errno;
+		return e;
 	default:
 		/*
 		 * EFAULT or EINVAL would mean a bad mapping or deadline,
@@ -67,6 +71,9 @@ shmc__futex_wait(shmc__word *word, uint32_t expected,
 void
 shmc__futex_wake(shmc__word *word, int count)
 {
+	int saved = errno;
+
 	(void)syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE, count, NULL,
 	    NULL, 0);
+	errno = saved;
 }

@@ -403,7 +403,9 @@ guard_mark(struct guard *g)
 {
 	/*
 	 * Release, on the count: a thread that sees it and then fences
-	 * (shmc__seg_lost_slow) sees the mark and the zero pages before it.
+	 * (shmc__seg_lost_slow) sees the mark made before it.  The handler
+	 * maps the zero pages after the mark, so that nobody finds them
+	 * while the count is still zero.
 	 */
 	if (atomic_exchange_explicit(&g->lost, 1, memory_order_relaxed) == 0)
 		atomic_fetch_add_explicit(&shmc__lost, 1, memory_order_release);
@@ -509,8 +511,13 @@ guard_add(void *base, size_t len, int fd)
 		return -1;
 	for (i = 0; i < GUARD_MAX; i++) {
 		g = &guards[i];
-		/* Relaxed: the CAS below decides. */
-		s = atomic_load_explicit(&g->seq, memory_order_relaxed);
+		/*
+		 * Acquire: pairs with the release of the even count by the
+		 * entry's last claimant or remover, so that a base of 0 read
+		 * after it is not older than that count; the CAS below
+		 * decides.
+		 */
+		s = atomic_load_explicit(&g->seq, memory_order_acquire);
 		if ((s & 1) || atomic_load_explicit(&g->base,
 		    memory_order_relaxed) != 0)
 			continue;

@@ -23,6 +23,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -90,6 +91,17 @@ env_number(const char *var, long lo, long hi, long *value)
 	return 1;
 }
 
+/* Can this process run on one CPU only? */
+static int
+one_cpu(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		return CPU_COUNT(&set) == 1;
+	return sysconf(_SC_NPROCESSORS_ONLN) == 1;
+}
+
 static long
 spin_budget(void)
 {
@@ -100,8 +112,12 @@ spin_budget(void)
 		return ns;
 	us = SHMC__SPIN_DEFAULT_US;
 	(void)env_number("SHMCONC_SPIN_US", 0, SHMC__SPIN_MAX_US, &us);
-	/* With one CPU the peer cannot run while we spin: never spin. */
-	if (sysconf(_SC_NPROCESSORS_ONLN) == 1)
+	/*
+	 * With one CPU the peer cannot run while we spin: never spin.  One
+	 * CPU online, or a process confined to one (taskset -c 0), as it was
+	 * at its first wait.
+	 */
+	if (one_cpu())
 		us = 0;
 	atomic_store_explicit(&spin_ns, us * 1000, memory_order_relaxed);
 	return us * 1000;
@@ -218,7 +234,8 @@ word_lost(shmc__word *word, int ticked)
  * one tick.  Returns 0 when woken or when the word had already changed
  * (the caller re-reads it), ETIMEDOUT once the deadline has passed, and
  * ETIME when a whole tick went by: the caller then checks the liveness of
- * the peer it waits for.  Signals are absorbed (a return of 0).  ENODATA
+ * the peer it waits for.  Signals are absorbed: the sleep goes on to the
+ * same instant.  ENODATA
  * if word's segment is lost (found before the sleep or at the tick): the
  * caller returns it.
  */
@@ -248,7 +265,15 @@ shmc__sleep_while(shmc__word *word, uint32_t seen,
 		until = *deadline;
 		ticked = 0;
 	}
-	r = shmc__futex_wait(word, seen, &until);
+	/*
+	 * A signal handler interrupts the wait (the kernel does not restart
+	 * a futex wait with a timeout).  Wait again until the same instant:
+	 * with a fresh tick each time, signals coming faster than the tick
+	 * would keep the caller from ever checking its peer's liveness.
+	 */
+	do
+		r = shmc__futex_wait(word, seen, &until);
+	while (r == EINTR);
 	if (r == ETIMEDOUT && ticked && word_lost(word, 1))
 		return ENODATA;
 	if (r == ETIMEDOUT)
