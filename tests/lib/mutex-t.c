@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -128,6 +129,49 @@ spawn_waiter(struct shmc_mutex *m)
 	return pid;
 }
 
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * Fork a child that blocks in timedlock (deadline: 100 ticks) while a
+ * timer interrupts it every fifth of a tick, and exits with what timedlock
+ * returned: signals faster than the tick must not keep it from noticing a
+ * dead holder at its tick.
+ */
+static pid_t
+spawn_waiter_signalled(struct shmc_mutex *m)
+{
+	struct itimerval it = { { 0, TICK_MS * 200 }, { 0, TICK_MS * 200 } };
+	struct sigaction sa;
+	struct timespec dl;
+	pid_t pid;
+	int r;
+
+	pid = fork();
+	if (pid < 0)
+		sysbail("fork");
+	if (pid == 0) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_alarm;
+		sa.sa_flags = SA_RESTART;
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(SIGALRM, &sa, NULL) < 0 ||
+		    setitimer(ITIMER_REAL, &it, NULL) < 0)
+			_exit(100);
+		dl = test_in_ms(100 * TICK_MS);
+		r = shmc_mutex_timedlock(m, &dl);
+		if (r == EOWNERDEAD)
+			shmc_mutex_consistent(m);
+		if (r == 0 || r == EOWNERDEAD)
+			shmc_mutex_unlock(m);
+		_exit(r);
+	}
+	return pid;
+}
+
 /*
  * Wait until the child pid sleeps on a futex: we cannot see that from
  * outside directly, so wait for its participant slot to show it waiting.
@@ -214,7 +258,7 @@ main(void)
 	long elapsed;
 
 	test_timeout(120);
-	plan(52);
+	plan(53);
 	test_shm_setup();
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -280,6 +324,14 @@ main(void)
 	    "sleeping waiter gets EOWNERDEAD when the holder dies");
 	is_int(0, shmc_mutex_trylock(m), "...it made the mutex consistent");
 	is_int(0, shmc_mutex_unlock(m), "...unlock");
+
+	/* The same, with a timer interrupting the waiter's sleeps. */
+	holder = spawn_holder(m);
+	waiter = spawn_waiter_signalled(m);
+	wait_parked(m, 1);
+	test_kill(holder);
+	is_int(EOWNERDEAD, test_exit_code(waiter),
+	    "...even with a signal every fifth of a tick, not ETIMEDOUT");
 
 	/* Unlock without consistent: not recoverable, for everyone. */
 	holder = spawn_holder(m);
