@@ -147,6 +147,12 @@ shmc_cond_timedwait(struct shmc_cond *c, struct shmc_mutex *m,
 	 * truncated condition variable.
 	 */
 	r2 = shmc_mutex_lock(m);
+	/*
+	 * We let go of m above: a lock word that names us again was written
+	 * by a scribbling peer.
+	 */
+	if (r2 == EDEADLK)
+		r2 = EBADMSG;
 	return r2 != 0 ? r2 : shmc__seg_check(c->seg, r);
 }
 

@@ -185,12 +185,19 @@ entry(struct shmc_mvar *mv, uint32_t s, uint32_t *id)
 	return k;
 }
 
-/* Wake participant id from its sleep on its park word. */
+/*
+ * Wake participant id from its sleep on its park word.  id may come
+ * straight from the box (resv), where a scribbling peer can put anything:
+ * a slot beyond the table is not ours to touch.
+ */
 static void
 wake(struct shmc_mvar *mv, uint32_t id)
 {
-	shmc__word *park = &peer(mv, id)->park;
+	shmc__word *park;
 
+	if (SHMC__ID_SLOT(id) >= mv->seg->hdr.npeers)
+		return;
+	park = &peer(mv, id)->park;
 	/*
 	 * Release: pairs with the sleeper's acquire load of park before it
 	 * dropped the internal lock; it re-takes the lock before looking at
