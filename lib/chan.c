@@ -152,6 +152,16 @@ const struct shmc__kind shmc__chan_kind = {
 	SHMC__KIND_CHAN, 0, obj_size, obj_init
 };
 
+/* Now, in nanoseconds of CLOCK_MONOTONIC. */
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
 static struct shmc__chan_slot *
 slot(struct shmc_chan *ch, uint64_t pos)
 {
@@ -376,11 +386,12 @@ receiver_sleep(struct shmc_chan *ch, _Atomic uint64_t *word, uint64_t seen,
 
 /*
  * Claim a slot, write msg into it and commit it; the position goes to
- * *pos.  Waits while the channel is full.
+ * *pos.  Waits while the channel is full.  owed, for send_many, says that
+ * messages of its batch were committed and the receiver not yet told.
  */
 static int
 send_one(struct shmc_chan *ch, uint32_t me, const void *msg, size_t len,
-    const struct timespec *deadline, int try, uint64_t *pos)
+    const struct timespec *deadline, int try, uint64_t *pos, int *owed)
 {
 	struct shmc__chan_obj *obj = ch->obj;
 	struct shmc__chan_slot *s;
@@ -437,9 +448,13 @@ again:
 		/*
 		 * send_many wakes the receiver once per batch: if it sleeps
 		 * on a message of ours that it has not been told of, we
-		 * would wait for each other until its tick.
+		 * would wait for each other until its tick.  Once: a wake-up
+		 * on every round of our wait would only disturb its sleep.
 		 */
-		wake_receiver(ch);
+		if (owed != NULL && *owed) {
+			wake_receiver(ch);
+			*owed = 0;
+		}
 		r = sender_wait(ch, &s->state, st, deadline);
 		/* ETIMEDOUT, or ENODATA: the object was truncated. */
 		if (r != 0 && r != ETIME)
@@ -562,7 +577,7 @@ chan_send(struct shmc_chan *ch, const void *msg, size_t len,
 		}
 		deadline = &soon;
 	}
-	r = send_one(ch, me, msg, len, deadline, try, &pos);
+	r = send_one(ch, me, msg, len, deadline, try, &pos, NULL);
 	if (r == 0)
 		wake_receiver(ch);
 	if (r == 0 && ch->rendezvous) {
@@ -603,7 +618,7 @@ shmc_chan_send_many(struct shmc_chan *ch, const struct iovec *msgs,
 	uint64_t pos = 0;
 	uint32_t me;
 	size_t i;
-	int r;
+	int r, owed = 0;
 
 	*sent = 0;
 	if (ch->sender == 0)
@@ -628,12 +643,16 @@ shmc_chan_send_many(struct shmc_chan *ch, const struct iovec *msgs,
 			r = EINVAL;
 		else
 			r = send_one(ch, me, msgs[i].iov_base,
-			    msgs[i].iov_len, deadline, 0, &pos);
-		if (r == 0)
+			    msgs[i].iov_len, deadline, 0, &pos, &owed);
+		if (r == 0) {
 			++*sent;
+			owed = 1;
+		}
 		/* Do not keep the receiver waiting for the whole batch. */
-		if ((i & 63) == 63)
+		if ((i & 63) == 63 && owed) {
 			wake_receiver(ch);
+			owed = 0;
+		}
 	}
 	if (*sent > 0)
 		wake_receiver(ch);
@@ -753,7 +772,7 @@ recv_one(struct shmc_chan *ch, struct rx *rx, const struct timespec *deadline,
 {
 	struct shmc__chan_obj *obj = ch->obj;
 	struct shmc__chan_slot *s;
-	uint64_t h, st;
+	uint64_t h, st, due = 0;
 	uint32_t status;
 	int r, loops = 0, check = 0;
 
@@ -823,11 +842,21 @@ recv_one(struct shmc_chan *ch, struct rx *rx, const struct timespec *deadline,
 		if (status == SHMC__SLOT_FREE && ended(ch) &&
 		    atomic_load_explicit(&s->state, memory_order_acquire) == st)
 			return EPIPE;
+		if (due == 0)
+			due = mono_ns() + (uint64_t)ch->tick_ms * 1000000;
 		r = receiver_sleep(ch, &s->state, st, deadline);
 		/* ETIMEDOUT, or ENODATA: the object was truncated. */
 		if (r != 0 && r != ETIME)
 			return r;
-		check = r == ETIME;
+		/*
+		 * Check the claimant's lease once a tick of waiting has gone
+		 * by, even if no single sleep lasted a tick: senders that
+		 * commit later slots, or wake us from a full channel, must
+		 * not keep us from ever stepping over a dead one's claim.
+		 */
+		check = r == ETIME || mono_ns() >= due;
+		if (check)
+			due = 0;
 		loops = 1;
 	}
 }
