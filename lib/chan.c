@@ -152,16 +152,6 @@ const struct shmc__kind shmc__chan_kind = {
 	SHMC__KIND_CHAN, 0, obj_size, obj_init
 };
 
-/* Now, in nanoseconds of CLOCK_MONOTONIC. */
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
-}
-
 static struct shmc__chan_slot *
 slot(struct shmc_chan *ch, uint64_t pos)
 {
@@ -327,7 +317,7 @@ spin_pos(_Atomic uint64_t *word, uint64_t seen)
  */
 static int
 sender_sleep(struct shmc_chan *ch, _Atomic uint64_t *word, uint64_t seen,
-    const struct timespec *deadline)
+    const struct timespec *deadline, uint64_t *due)
 {
 	struct shmc__chan_obj *obj = ch->obj;
 	uint32_t v, me;
@@ -343,25 +333,26 @@ sender_sleep(struct shmc_chan *ch, _Atomic uint64_t *word, uint64_t seen,
 	if (atomic_load_explicit(word, memory_order_seq_cst) != seen)
 		r = 0;
 	else
-		r = shmc__sleep_while(&obj->tx_ev, v, deadline, ch->tick_ms);
+		r = shmc__sleep_while(&obj->tx_ev, v, deadline, ch->tick_ms,
+		    due);
 	shmc__peer_waiting(ch->seg, me, SHMC__WAIT_NONE, 0);
 	return r;
 }
 
-/* A sender's wait: spin, then sleep. */
+/* A sender's wait: spin, then sleep.  *due: see shmc__sleep_while. */
 static int
 sender_wait(struct shmc_chan *ch, _Atomic uint64_t *word, uint64_t seen,
-    const struct timespec *deadline)
+    const struct timespec *deadline, uint64_t *due)
 {
 	if (spin_pos(word, seen))
 		return 0;
-	return sender_sleep(ch, word, seen, deadline);
+	return sender_sleep(ch, word, seen, deadline, due);
 }
 
 /* The receiver's counterpart of sender_sleep, on rx_ev and rx_sleep. */
 static int
 receiver_sleep(struct shmc_chan *ch, _Atomic uint64_t *word, uint64_t seen,
-    const struct timespec *deadline)
+    const struct timespec *deadline, uint64_t *due)
 {
 	struct shmc__chan_obj *obj = ch->obj;
 	uint32_t v;
@@ -374,7 +365,8 @@ receiver_sleep(struct shmc_chan *ch, _Atomic uint64_t *word, uint64_t seen,
 	if (atomic_load_explicit(word, memory_order_seq_cst) != seen)
 		r = 0;
 	else
-		r = shmc__sleep_while(&obj->rx_ev, v, deadline, ch->tick_ms);
+		r = shmc__sleep_while(&obj->rx_ev, v, deadline, ch->tick_ms,
+		    due);
 	/*
 	 * Relaxed: we are the only receiver, and awake; a sender that
 	 * still finds the flag set only wakes us needlessly.
@@ -395,7 +387,7 @@ send_one(struct shmc_chan *ch, uint32_t me, const void *msg, size_t len,
 {
 	struct shmc__chan_obj *obj = ch->obj;
 	struct shmc__chan_slot *s;
-	uint64_t t, st, next;
+	uint64_t t, st, next, due = 0;
 	uint32_t seq;
 	int r, loops = 0, check = 0;
 
@@ -455,7 +447,7 @@ again:
 			wake_receiver(ch);
 			*owed = 0;
 		}
-		r = sender_wait(ch, &s->state, st, deadline);
+		r = sender_wait(ch, &s->state, st, deadline, &due);
 		/* ETIMEDOUT, or ENODATA: the object was truncated. */
 		if (r != 0 && r != ETIME)
 			return r;
@@ -510,7 +502,7 @@ wait_taken(struct shmc_chan *ch, uint64_t t, const struct timespec *deadline)
 {
 	struct shmc__chan_obj *obj = ch->obj;
 	struct shmc__chan_slot *s = slot(ch, t);
-	uint64_t h, st;
+	uint64_t h, st, due = 0;
 	int r = 0, check = 0;
 
 	for (;;) {
@@ -532,7 +524,7 @@ wait_taken(struct shmc_chan *ch, uint64_t t, const struct timespec *deadline)
 			    SHMC__STATE_ST(st) != SHMC__SLOT_COMMITTED)
 				return 0;
 		}
-		r = sender_wait(ch, &obj->head, h, deadline);
+		r = sender_wait(ch, &obj->head, h, deadline, &due);
 		/* ENODATA: truncated; there is nothing left to withdraw. */
 		if (r != 0 && r != ETIME && r != ETIMEDOUT)
 			return r;
@@ -842,21 +834,11 @@ recv_one(struct shmc_chan *ch, struct rx *rx, const struct timespec *deadline,
 		if (status == SHMC__SLOT_FREE && ended(ch) &&
 		    atomic_load_explicit(&s->state, memory_order_acquire) == st)
 			return EPIPE;
-		if (due == 0)
-			due = mono_ns() + (uint64_t)ch->tick_ms * 1000000;
-		r = receiver_sleep(ch, &s->state, st, deadline);
+		r = receiver_sleep(ch, &s->state, st, deadline, &due);
 		/* ETIMEDOUT, or ENODATA: the object was truncated. */
 		if (r != 0 && r != ETIME)
 			return r;
-		/*
-		 * Check the claimant's lease once a tick of waiting has gone
-		 * by, even if no single sleep lasted a tick: senders that
-		 * commit later slots, or wake us from a full channel, must
-		 * not keep us from ever stepping over a dead one's claim.
-		 */
-		check = r == ETIME || mono_ns() >= due;
-		if (check)
-			due = 0;
+		check = r == ETIME;
 		loops = 1;
 	}
 }

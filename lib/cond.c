@@ -90,6 +90,7 @@ static int
 wait_seq(struct shmc_cond *c, uint32_t seen, const struct timespec *deadline)
 {
 	shmc__word *seq = &c->obj->seq;
+	uint64_t due = 0;
 	int r;
 
 	if (shmc__spin_while(seq, seen))
@@ -101,7 +102,7 @@ wait_seq(struct shmc_cond *c, uint32_t seen, const struct timespec *deadline)
 	 */
 	atomic_fetch_add_explicit(&c->obj->waiters, 1, memory_order_seq_cst);
 	for (;;) {
-		r = shmc__sleep_while(seq, seen, deadline, c->tick_ms);
+		r = shmc__sleep_while(seq, seen, deadline, c->tick_ms, &due);
 		/* ETIMEDOUT, or ENODATA: the object was truncated. */
 		if (r != 0 && r != ETIME)
 			break;

@@ -155,6 +155,7 @@ lock_slow(struct shmc__seg *seg, shmc__word *w, uint32_t me,
     const struct timespec *deadline, unsigned int tick_ms, uint32_t *last)
 {
 	uint32_t seen = 0, extra = 0;
+	uint64_t due = 0;
 	int r, check = 0, spun = 0, marked = 0;
 
 	for (;;) {
@@ -188,7 +189,7 @@ lock_slow(struct shmc__seg *seg, shmc__word *w, uint32_t me,
 			shmc__peer_waiting(seg, me, SHMC__WAIT_LOCK, 0);
 			marked = 1;
 		}
-		r = shmc__sleep_while(w, seen, deadline, tick_ms);
+		r = shmc__sleep_while(w, seen, deadline, tick_ms, &due);
 		/* ETIMEDOUT, or ENODATA: the object was truncated. */
 		if (r != 0 && r != ETIME)
 			break;

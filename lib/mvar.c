@@ -608,6 +608,7 @@ run(struct shmc_mvar *mv, struct op *op, const struct timespec *deadline,
 	struct shmc__peer *p;
 	struct timespec soon;
 	uint32_t me, v, q, what;
+	uint64_t due = 0;
 	int r, r2, queued = 0, spun = 0, check = 0, marked = 0;
 
 	r = shmc__deadline_valid(deadline);
@@ -674,7 +675,8 @@ run(struct shmc_mvar *mv, struct op *op, const struct timespec *deadline,
 		/* Acquire: pairs with wake(); see there. */
 		v = atomic_load_explicit(&p->park, memory_order_acquire);
 		mv_unlock(mv, me);
-		r = shmc__sleep_while(&p->park, v, deadline, mv->tick_ms);
+		r = shmc__sleep_while(&p->park, v, deadline, mv->tick_ms,
+		    &due);
 		/*
 		 * ENODATA: the object was truncated under us, and what is
 		 * left of it is zeros; there is no queue to leave.

@@ -231,52 +231,54 @@ word_lost(shmc__word *word, int ticked)
 
 /*
  * Sleep while *word == seen, until woken, the deadline (NULL for none) or
- * one tick.  Returns 0 when woken or when the word had already changed
- * (the caller re-reads it), ETIMEDOUT once the deadline has passed, and
- * ETIME when a whole tick went by: the caller then checks the liveness of
- * the peer it waits for.  Signals are absorbed: the sleep goes on to the
- * same instant.  ENODATA
- * if word's segment is lost (found before the sleep or at the tick): the
- * caller returns it.
+ * the caller's next liveness check, *due (CLOCK_MONOTONIC nanoseconds; 0:
+ * one tick from now).  Returns 0 when woken or when the word had already
+ * changed (the caller re-reads it), ETIMEDOUT once the deadline has
+ * passed, and ETIME once *due has come, then setting *due to 0: the caller
+ * checks the liveness of the peer it waits for.  *due is the caller's, kept
+ * across the rounds of its wait, so that wake-ups coming faster than the
+ * tick (other waiters' progress, signals) cannot put the check off for
+ * ever.  Signals are absorbed.  ENODATA if word's segment is lost (found
+ * before the sleep or when the check is due): the caller returns it.
  */
 int
 shmc__sleep_while(shmc__word *word, uint32_t seen,
-    const struct timespec *deadline, unsigned int tick_ms)
+    const struct timespec *deadline, unsigned int tick_ms, uint64_t *due)
 {
-	struct timespec now, until;
+	struct timespec until;
+	uint64_t now;
 	int ticked = 1, r;
 
 	if (word_lost(word, 0))
 		return ENODATA;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (deadline != NULL && (now.tv_sec > deadline->tv_sec ||
-	    (now.tv_sec == deadline->tv_sec &&
-	    now.tv_nsec >= deadline->tv_nsec)))
+	now = now_ns();
+	if (deadline != NULL && now >= (uint64_t)deadline->tv_sec *
+	    NSEC_PER_SEC + (uint64_t)deadline->tv_nsec)
 		return ETIMEDOUT;
-	until.tv_sec = now.tv_sec + tick_ms / 1000;
-	until.tv_nsec = now.tv_nsec + (long)(tick_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= NSEC_PER_SEC) {
-		until.tv_sec++;
-		until.tv_nsec -= NSEC_PER_SEC;
+	if (*due == 0)
+		*due = now + (uint64_t)tick_ms * 1000000;
+	if (now < *due) {
+		until.tv_sec = (time_t)(*due / NSEC_PER_SEC);
+		until.tv_nsec = (long)(*due % NSEC_PER_SEC);
+		if (deadline != NULL && (deadline->tv_sec < until.tv_sec ||
+		    (deadline->tv_sec == until.tv_sec &&
+		    deadline->tv_nsec < until.tv_nsec))) {
+			until = *deadline;
+			ticked = 0;
+		}
+		/*
+		 * A signal handler interrupts the wait (the kernel does not
+		 * restart a futex wait with a timeout): wait again until the
+		 * same instant.
+		 */
+		do
+			r = shmc__futex_wait(word, seen, &until);
+		while (r == EINTR);
+		if (r != ETIMEDOUT)
+			return 0;
+		if (!ticked)
+			return ETIMEDOUT;
 	}
-	if (deadline != NULL && (deadline->tv_sec < until.tv_sec ||
-	    (deadline->tv_sec == until.tv_sec &&
-	    deadline->tv_nsec < until.tv_nsec))) {
-		until = *deadline;
-		ticked = 0;
-	}
-	/*
-	 * A signal handler interrupts the wait (the kernel does not restart
-	 * a futex wait with a timeout).  Wait again until the same instant:
-	 * with a fresh tick each time, signals coming faster than the tick
-	 * would keep the caller from ever checking its peer's liveness.
-	 */
-	do
-		r = shmc__futex_wait(word, seen, &until);
-	while (r == EINTR);
-	if (r == ETIMEDOUT && ticked && word_lost(word, 1))
-		return ENODATA;
-	if (r == ETIMEDOUT)
-		return ticked ? ETIME : ETIMEDOUT;
-	return 0;
+	*due = 0;
+	return word_lost(word, 1) ? ENODATA : ETIME;
 }

@@ -37,6 +37,6 @@ unsigned int shmc__tick_ms(unsigned int attr_tick_ms);
 int shmc__spin(int (*done)(const void *arg), const void *arg);
 int shmc__spin_while(shmc__word *word, uint32_t seen);
 int shmc__sleep_while(shmc__word *word, uint32_t seen,
-    const struct timespec *deadline, unsigned int tick_ms);
+    const struct timespec *deadline, unsigned int tick_ms, uint64_t *due);
 
 #endif /* SHMC_WAIT_H */
