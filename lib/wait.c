@@ -245,16 +245,18 @@ int
 shmc__sleep_while(shmc__word *word, uint32_t seen,
     const struct timespec *deadline, unsigned int tick_ms, uint64_t *due)
 {
-	struct timespec until;
+	struct timespec ts, until;
 	uint64_t now;
 	int ticked = 1, r;
 
 	if (word_lost(word, 0))
 		return ENODATA;
-	now = now_ns();
-	if (deadline != NULL && now >= (uint64_t)deadline->tv_sec *
-	    NSEC_PER_SEC + (uint64_t)deadline->tv_nsec)
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	/* Compared as a timespec: a deadline before the epoch has passed. */
+	if (deadline != NULL && (ts.tv_sec > deadline->tv_sec ||
+	    (ts.tv_sec == deadline->tv_sec && ts.tv_nsec >= deadline->tv_nsec)))
 		return ETIMEDOUT;
+	now = (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 	if (*due == 0)
 		*due = now + (uint64_t)tick_ms * 1000000;
 	if (now < *due) {
