@@ -53,6 +53,7 @@
 #define MAXW            65536           /* incarnations in one run */
 #define LOGCAP          (16U << 20)     /* delivery log entries */
 #define LOGMARGIN       100000          /* consumers stop this near full */
+#define LOGAHEAD        50              /* permille of a share usable at 0 */
 #define MLOGCAP         (8U << 20)      /* mutex increment log entries */
 #define NLAT            (1U << 18)      /* latency samples kept */
 #define NMSG            128             /* violation messages kept */
@@ -70,6 +71,8 @@ enum { O_MUTEX, O_MVAR, O_CHANA, O_CHANB, NOBJ };
 static const char *const obj_name[NOBJ] = {
 	"mutex/cond", "mvar", "chan-A", "chan-B"
 };
+/* What each object's consumers log, relatively (see log_room). */
+static const unsigned int log_weight[NOBJ] = { 0, 2, 9, 5 };
 #define N_MUTEX "t.mutex"
 #define N_COND  "t.cond"
 #define N_MVAR  "t.mvar"
@@ -236,6 +239,9 @@ struct board {
 	_Atomic uint32_t frozen;        /* -F: an error was seen */
 	_Atomic uint32_t ninc;
 	_Atomic uint64_t log_n;
+	_Atomic uint64_t logged[NOBJ];  /* log entries per object */
+	uint64_t t0, run_ns;            /* the run's start and length */
+	uint64_t share[NOBJ];           /* of the log, in entries */
 	_Atomic uint64_t kill_ns[NOBJ]; /* earliest kill since a success */
 	_Atomic uint64_t ops[NOBJ];
 	_Atomic uint64_t timeouts[NOBJ];
@@ -469,10 +475,29 @@ tok_len(const unsigned char *buf)
 static uint32_t me;             /* this worker's incarnation */
 static struct wrec *R;          /* its record */
 
+/*
+ * Whether a consumer of obj may log another delivery.  The log is finite
+ * (LOGCAP), and a fast channel fills it in a minute or so; after that
+ * nothing could be consumed, and every object would stall.  So each
+ * object gets a share of the log (main), spread evenly over the run: at
+ * a time t into it an object may have used LOGAHEAD permille of its share
+ * plus the fraction t / run of it.  A consumer ahead of that line sleeps
+ * a tick; the line moves on by thousands of entries a second, so no
+ * object waits long, and kills stay spread over the whole run.
+ */
 static int
-log_room(void)
+log_room(uint32_t obj)
 {
-	return atomic_load(&B->log_n) + LOGMARGIN < LOGCAP;
+	uint64_t el = now_ns() - B->t0, allow;
+
+	if (atomic_load(&B->log_n) + LOGMARGIN >= LOGCAP)
+		return 0;
+	allow = B->share[obj] / 1000 * LOGAHEAD;
+	if (el < B->run_ns)
+		allow += (uint64_t)((double)B->share[obj] * el / B->run_ns);
+	else
+		allow = B->share[obj];
+	return atomic_load(&B->logged[obj]) < allow;
 }
 
 /* Append a delivery; returns its index, or -1 if the log is full. */
@@ -485,6 +510,7 @@ log_add(uint32_t who, uint32_t obj, uint32_t src, uint64_t seq,
 
 	if (i >= LOGCAP)
 		return -1;
+	atomic_fetch_add(&B->logged[obj], 1);
 	e = &L[i];
 	e->who = who;
 	e->obj = obj;
@@ -1139,7 +1165,7 @@ prod_op(void)
 	size_t len, olen;
 	int k, r, pt, empty;
 
-	if (!log_room()) {
+	if (!log_room(O_MVAR)) {
 		sleep_ns(tick_ms * MS);
 		return;
 	}
@@ -1229,7 +1255,7 @@ cons_op(void)
 	size_t len;
 	int k, r, pt;
 
-	if (!log_room()) {
+	if (!log_room(O_MVAR)) {
 		sleep_ns(tick_ms * MS);
 		return;
 	}
@@ -1377,7 +1403,7 @@ recv_op(void)
 	struct cbctx cx;
 	int k, r, pt;
 
-	if (!log_room()) {
+	if (!log_room(ch_obj)) {
 		sleep_ns(tick_ms * MS);
 		return;
 	}
@@ -1862,7 +1888,9 @@ stall_scan(uint64_t t)
 		seen[o] = k;
 		atomic_fetch_add(&B->hangs, 1);
 		note("stall: no successful operation on the %s for %.1f s "
-		    "after a kill", obj_name[o], (t - k) / 1e9);
+		    "after a kill%s", obj_name[o], (t - k) / 1e9,
+		    atomic_load(&B->log_n) + LOGMARGIN >= LOGCAP ?
+		    " (the delivery log is full)" : "");
 	}
 }
 
@@ -2518,6 +2546,7 @@ main(int argc, char **argv)
 	char tickbuf[16];
 	int opt, s, r, role, covered = 0, targeted = 0, leftover, ok;
 	int have_seed = 0, i;
+	unsigned int wsum;
 
 	while ((opt = getopt(argc, argv, "s:S:t:vhW:KPp:F")) != -1) {
 		switch (opt) {
@@ -2622,6 +2651,16 @@ main(int argc, char **argv)
 			for (i = 0; i < role_count[role]; i++)
 				slots[s++].role = role;
 	nslots = s;
+	/* The log's shares (log_room): by the objects' usual appetites. */
+	for (i = 0, wsum = 0; i < NOBJ; i++)
+		if (workloads & (1U << i))
+			wsum += log_weight[i];
+	for (i = 0; i < NOBJ; i++)
+		if ((workloads & (1U << i)) && wsum > 0)
+			B->share[i] = (uint64_t)(LOGCAP - LOGMARGIN) *
+			    log_weight[i] / wsum;
+	B->t0 = now_ns();
+	B->run_ns = (uint64_t)seconds * SEC;
 	for (s = 0; s < nslots; s++)
 		(void)spawn(s);
 
