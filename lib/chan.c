@@ -87,6 +87,12 @@
 /* How long a try_send on a rendezvous channel waits for the hand-over. */
 #define TRY_WAIT_NS     10000000L
 
+/* The receiver's slip: see slip_next. */
+#define SLIP_MIN        32      /* pause instructions */
+#define SLIP_MAX        128
+#define SLIP_RUN        4       /* messages after a slip that say "stream" */
+#define SLIP_PROBE      256     /* waits between two tries */
+
 /* This thread's sends since it last checked the receiver's lease. */
 static SHMC__TLS unsigned int sends;
 
@@ -299,13 +305,56 @@ pos_changed(const void *arg)
 	    ps->seen;
 }
 
-/* Spin while *word == seen; 1 if it moved within the spin budget. */
+/*
+ * Spin while *word == seen, after slip pauses; 1 if it moved within the
+ * spin budget.
+ */
 static int
-spin_pos(_Atomic uint64_t *word, uint64_t seen)
+spin_pos(_Atomic uint64_t *word, uint64_t seen, unsigned int slip)
 {
 	struct pos_seen ps = { word, seen };
 
-	return shmc__spin(pos_changed, &ps);
+	return shmc__spin_slip(pos_changed, &ps, slip);
+}
+
+/*
+ * How long the receiver, finding the channel empty, waits before it looks
+ * again: its slip, in pause instructions.  While a sender streams and the
+ * receiver is the faster side, the receiver catches up after every
+ * message and then reads the state of the slot that the sender is about
+ * to claim and commit: the line goes back and forth twice a message, and
+ * the sender waits for it.  A receiver that stays a few slots behind
+ * reads lines that the sender has finished with, and the sender claims
+ * slots that the receiver freed long ago: twice the messages a second
+ * here.  So once in SLIP_PROBE waits the receiver tries a slip; if at
+ * least SLIP_RUN messages were there after it, a stream is running, and
+ * the next slip doubles, up to SLIP_MAX (3 us here, a pause taking 25
+ * ns).  Fewer, as when the sender waits for an answer, and the slip is
+ * dropped: a lone message is never delayed but by a probe.  The words
+ * are the handle's, used by its receiving thread (of two at once, an
+ * update may be lost: they are hints); relaxed loads and stores.
+ */
+static unsigned int
+slip_next(struct shmc_chan *ch)
+{
+	unsigned int run, slip, waits;
+
+	run = atomic_load_explicit(&ch->rx_run, memory_order_relaxed);
+	atomic_store_explicit(&ch->rx_run, 0, memory_order_relaxed);
+	slip = atomic_load_explicit(&ch->rx_slip, memory_order_relaxed);
+	if (slip > 0)
+		slip = run < SLIP_RUN ? 0 : slip < SLIP_MAX ? 2 * slip :
+		    SLIP_MAX;
+	else {
+		waits = atomic_load_explicit(&ch->rx_waits,
+		    memory_order_relaxed) + 1;
+		atomic_store_explicit(&ch->rx_waits, waits,
+		    memory_order_relaxed);
+		if (waits % SLIP_PROBE == 0)
+			slip = SLIP_MIN;
+	}
+	atomic_store_explicit(&ch->rx_slip, slip, memory_order_relaxed);
+	return slip;
 }
 
 /*
@@ -344,7 +393,7 @@ static int
 sender_wait(struct shmc_chan *ch, _Atomic uint64_t *word, uint64_t seen,
     const struct timespec *deadline, uint64_t *due)
 {
-	if (spin_pos(word, seen))
+	if (spin_pos(word, seen, 0))
 		return 0;
 	return sender_sleep(ch, word, seen, deadline, due);
 }
@@ -790,6 +839,16 @@ recv_one(struct shmc_chan *ch, struct rx *rx, const struct timespec *deadline,
 		if (status == SHMC__SLOT_COMMITTED ||
 		    status == SHMC__SLOT_TAKING) {
 			r = deliver(ch, s, h, st, rx);
+			if (r == 0)
+				/*
+				 * Relaxed, and not an atomic add, which
+				 * would cost a locked instruction a message:
+				 * see slip_next.
+				 */
+				atomic_store_explicit(&ch->rx_run,
+				    atomic_load_explicit(&ch->rx_run,
+				    memory_order_relaxed) + 1,
+				    memory_order_relaxed);
 			if (r != WITHDRAWN)
 				return r;
 			continue;
@@ -821,7 +880,7 @@ recv_one(struct shmc_chan *ch, struct rx *rx, const struct timespec *deadline,
 				return EPIPE;
 			continue;
 		}
-		if (spin_pos(&s->state, st))
+		if (spin_pos(&s->state, st, slip_next(ch)))
 			continue;
 		/*
 		 * Empty, and about to sleep: has the channel ended?  Only if

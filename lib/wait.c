@@ -144,8 +144,13 @@ shmc__tick_ms(unsigned int attr_tick_ms)
  * exponentially, up to 64 pause instructions (a few microseconds at most):
  * reading a word in a tight loop keeps pulling its cache line away from
  * the participant that is about to change it, which made a contended mutex
- * hand-off three times slower in our benchmark.  The clock is read every
- * 8 tries; through the vDSO it costs some 20 ns.
+ * hand-off three times slower in our benchmark.  The clock is read at the
+ * second try, then every 8: through the vDSO it costs some 20 ns, as much
+ * as a short wait, which the first try often ends; the budget counts from
+ * there.
+ *
+ * slip: pause so many times before the first try (see the channel's
+ * receiver, which waits so for a stream of messages to build up).
  *
  * The budget adapts, per thread: every spin that ran out halves the next
  * one, down to a 32nd, and every spin that succeeded doubles it back.  A
@@ -155,22 +160,32 @@ shmc__tick_ms(unsigned int attr_tick_ms)
  * peer run, so after a few such misses we spin briefly.
  */
 int
-shmc__spin(int (*done)(const void *arg), const void *arg)
+shmc__spin_slip(int (*done)(const void *arg), const void *arg,
+    unsigned int slip)
 {
-	uint64_t end;
+	uint64_t end = 0, t;
 	unsigned int i, n, backoff = 1;
 	long budget;
 
 	budget = spin_budget() >> spin_cut;
-	end = budget > 0 ? now_ns() + (uint64_t)budget : 0;
+	if (budget > 0)
+		for (n = 0; n < slip; n++)
+			cpu_relax();
 	for (i = 1;; i++) {
 		if (done(arg)) {
 			if (spin_cut > 0)
 				spin_cut--;
 			return 1;
 		}
-		if (budget == 0 || ((i & 7) == 0 && now_ns() >= end))
+		if (budget == 0)
 			break;
+		if (i == 2 || (i & 7) == 0) {
+			t = now_ns();
+			if (end == 0)
+				end = t + (uint64_t)budget;
+			else if (t >= end)
+				break;
+		}
 		for (n = 0; n < backoff; n++)
 			cpu_relax();
 		if (backoff < SPIN_BACKOFF_MAX)
@@ -179,6 +194,12 @@ shmc__spin(int (*done)(const void *arg), const void *arg)
 	if (spin_cut < SPIN_CUT_MAX)
 		spin_cut++;
 	return 0;
+}
+
+int
+shmc__spin(int (*done)(const void *arg), const void *arg)
+{
+	return shmc__spin_slip(done, arg, 0);
 }
 
 struct word_seen {

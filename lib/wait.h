@@ -35,6 +35,8 @@ shmc__deadline_valid(const struct timespec *deadline)
 }
 unsigned int shmc__tick_ms(unsigned int attr_tick_ms);
 int shmc__spin(int (*done)(const void *arg), const void *arg);
+int shmc__spin_slip(int (*done)(const void *arg), const void *arg,
+    unsigned int slip);
 int shmc__spin_while(shmc__word *word, uint32_t seen);
 int shmc__sleep_while(shmc__word *word, uint32_t seen,
     const struct timespec *deadline, unsigned int tick_ms, uint64_t *due);
