@@ -92,6 +92,7 @@
 #define SLIP_MAX        128
 #define SLIP_RUN        4       /* messages after a slip that say "stream" */
 #define SLIP_PROBE      256     /* waits between two tries */
+#define SLIP_LEN        1024    /* longer messages do not stream so */
 
 /* This thread's sends since it last checked the receiver's lease. */
 static SHMC__TLS unsigned int sends;
@@ -330,7 +331,10 @@ spin_pos(_Atomic uint64_t *word, uint64_t seen, unsigned int slip)
  * least SLIP_RUN messages were there after it, a stream is running, and
  * the next slip doubles, up to SLIP_MAX (3 us here, a pause taking 25
  * ns).  Fewer, as when the sender waits for an answer, and the slip is
- * dropped: a lone message is never delayed but by a probe.  The words
+ * dropped: a lone message is never delayed but by a probe.  A message
+ * longer than SLIP_LEN breaks a run: its copy costs more than the lines
+ * of the slot's state, and a receiver slipping then only idles (64 KiB
+ * messages looked slower so, in noisy runs).  The words
  * are the handle's, used by its receiving thread (of two at once, an
  * update may be lost: they are hints); relaxed loads and stores.
  */
@@ -814,7 +818,7 @@ recv_one(struct shmc_chan *ch, struct rx *rx, const struct timespec *deadline,
 	struct shmc__chan_obj *obj = ch->obj;
 	struct shmc__chan_slot *s;
 	uint64_t h, st, due = 0;
-	uint32_t status;
+	uint32_t status, len;
 	int r, loops = 0, check = 0;
 
 	for (;;) {
@@ -838,6 +842,8 @@ recv_one(struct shmc_chan *ch, struct rx *rx, const struct timespec *deadline,
 			return EBADMSG;
 		if (status == SHMC__SLOT_COMMITTED ||
 		    status == SHMC__SLOT_TAKING) {
+			/* Stable while committed: deliver checks it. */
+			len = s->len;
 			r = deliver(ch, s, h, st, rx);
 			if (r == 0)
 				/*
@@ -846,8 +852,8 @@ recv_one(struct shmc_chan *ch, struct rx *rx, const struct timespec *deadline,
 				 * see slip_next.
 				 */
 				atomic_store_explicit(&ch->rx_run,
-				    atomic_load_explicit(&ch->rx_run,
-				    memory_order_relaxed) + 1,
+				    len > SLIP_LEN ? 0 : atomic_load_explicit(
+				    &ch->rx_run, memory_order_relaxed) + 1,
 				    memory_order_relaxed);
 			if (r != WITHDRAWN)
 				return r;
