@@ -97,6 +97,13 @@
 /* This thread's sends since it last checked the receiver's lease. */
 static SHMC__TLS unsigned int sends;
 
+/*
+ * This thread's receiving: messages since its last wait, its slip and its
+ * waits (see slip_next).  Per thread, not in the handle: threads that
+ * share a handle would otherwise bounce its line with every message.
+ */
+static SHMC__TLS unsigned int rx_run, rx_slip, rx_waits;
+
 /* What recv does with a message: copy it out, or hand it to a function. */
 struct rx {
 	void *buf;
@@ -334,31 +341,21 @@ spin_pos(_Atomic uint64_t *word, uint64_t seen, unsigned int slip)
  * dropped: a lone message is never delayed but by a probe.  A message
  * longer than SLIP_LEN breaks a run: its copy costs more than the lines
  * of the slot's state, and a receiver slipping then only idles (64 KiB
- * messages looked slower so, in noisy runs).  The words
- * are the handle's, used by its receiving thread (of two at once, an
- * update may be lost: they are hints); relaxed loads and stores.
+ * messages looked slower so, in noisy runs).  The state is the thread's:
+ * a thread that receives from two channels in turn mixes their hints.
  */
 static unsigned int
-slip_next(struct shmc_chan *ch)
+slip_next(void)
 {
-	unsigned int run, slip, waits;
+	unsigned int run = rx_run;
 
-	run = atomic_load_explicit(&ch->rx_run, memory_order_relaxed);
-	atomic_store_explicit(&ch->rx_run, 0, memory_order_relaxed);
-	slip = atomic_load_explicit(&ch->rx_slip, memory_order_relaxed);
-	if (slip > 0)
-		slip = run < SLIP_RUN ? 0 : slip < SLIP_MAX ? 2 * slip :
-		    SLIP_MAX;
-	else {
-		waits = atomic_load_explicit(&ch->rx_waits,
-		    memory_order_relaxed) + 1;
-		atomic_store_explicit(&ch->rx_waits, waits,
-		    memory_order_relaxed);
-		if (waits % SLIP_PROBE == 0)
-			slip = SLIP_MIN;
-	}
-	atomic_store_explicit(&ch->rx_slip, slip, memory_order_relaxed);
-	return slip;
+	rx_run = 0;
+	if (rx_slip > 0)
+		rx_slip = run < SLIP_RUN ? 0 : rx_slip < SLIP_MAX ?
+		    2 * rx_slip : SLIP_MAX;
+	else if (++rx_waits % SLIP_PROBE == 0)
+		rx_slip = SLIP_MIN;
+	return rx_slip;
 }
 
 /*
@@ -846,15 +843,7 @@ recv_one(struct shmc_chan *ch, struct rx *rx, const struct timespec *deadline,
 			len = s->len;
 			r = deliver(ch, s, h, st, rx);
 			if (r == 0)
-				/*
-				 * Relaxed, and not an atomic add, which
-				 * would cost a locked instruction a message:
-				 * see slip_next.
-				 */
-				atomic_store_explicit(&ch->rx_run,
-				    len > SLIP_LEN ? 0 : atomic_load_explicit(
-				    &ch->rx_run, memory_order_relaxed) + 1,
-				    memory_order_relaxed);
+				rx_run = len > SLIP_LEN ? 0 : rx_run + 1;
 			if (r != WITHDRAWN)
 				return r;
 			continue;
@@ -886,7 +875,7 @@ recv_one(struct shmc_chan *ch, struct rx *rx, const struct timespec *deadline,
 				return EPIPE;
 			continue;
 		}
-		if (spin_pos(&s->state, st, slip_next(ch)))
+		if (spin_pos(&s->state, st, slip_next()))
 			continue;
 		/*
 		 * Empty, and about to sleep: has the channel ended?  Only if

@@ -121,9 +121,6 @@ struct shmc_chan {
 	uint32_t sender;                /* our sender role's ID, or 0 */
 	uint32_t receiver;              /* our receiver role's ID, or 0 */
 	unsigned int rx_forks;          /* shmc__forks when we became it */
-	_Atomic unsigned int rx_run;    /* messages since the last wait */
-	_Atomic unsigned int rx_slip;   /* the receiver's slip (chan.c) */
-	_Atomic unsigned int rx_waits;  /* its waits, to time its probes */
 };
 
 void shmc__chan_stat(struct shmc__seg *seg, struct shmc_chan_stat *st);
