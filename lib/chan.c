@@ -98,11 +98,16 @@
 static SHMC__TLS unsigned int sends;
 
 /*
- * This thread's receiving: messages since its last wait, its slip and its
- * waits (see slip_next).  Per thread, not in the handle: threads that
- * share a handle would otherwise bounce its line with every message.
+ * A side's slip (see slip_next): messages since its last wait, its slip
+ * and its waits.  Per thread, not in the handle: threads that share a
+ * handle would otherwise bounce its line with every message.
  */
-static SHMC__TLS unsigned int rx_run, rx_slip, rx_waits;
+struct slip {
+	unsigned int run;
+	unsigned int slip;
+	unsigned int waits;
+};
+static SHMC__TLS struct slip rx_slip, tx_slip;
 
 /* What recv does with a message: copy it out, or hand it to a function. */
 struct rx {
@@ -326,36 +331,43 @@ spin_pos(_Atomic uint64_t *word, uint64_t seen, unsigned int slip)
 }
 
 /*
- * How long the receiver, finding the channel empty, waits before it looks
- * again: its slip, in pause instructions.  While a sender streams and the
- * receiver is the faster side, the receiver catches up after every
- * message and then reads the state of the slot that the sender is about
- * to claim and commit: the line goes back and forth twice a message, and
- * the sender waits for it.  A receiver that stays a few slots behind
- * reads lines that the sender has finished with, and the sender claims
- * slots that the receiver freed long ago: twice the messages a second
- * here.  So once in SLIP_PROBE waits the receiver tries a slip; if at
- * least SLIP_RUN messages were there after it, a stream is running, and
- * the next slip doubles, up to SLIP_MAX (3 us here, a pause taking 25
- * ns).  Fewer, as when the sender waits for an answer, and the slip is
- * dropped: a lone message is never delayed but by a probe.  A message
- * longer than SLIP_LEN breaks a run: its copy costs more than the lines
- * of the slot's state, and a receiver slipping then only idles (64 KiB
- * messages looked slower so, in noisy runs).  The state is the thread's:
- * a thread that receives from two channels in turn mixes their hints.
+ * How long a side that finds it must wait goes on waiting before it looks
+ * again: its slip, in pause instructions.  The receiver finds the channel
+ * empty, a sender finds it full.  While messages stream and the waiting
+ * side is the faster one, it catches up after every message and then
+ * reads the state of the very slot that the other side is about to write:
+ * the line goes back and forth twice a message, and the other side waits
+ * for it.  A side that stays a few slots behind reads (or claims) lines
+ * that the other has finished with: twice the messages a second here.  So
+ * once in SLIP_PROBE waits a side tries a slip; if at least SLIP_RUN
+ * messages went through after it, a stream is running, and the next slip
+ * doubles, up to SLIP_MAX (3 us here, a pause taking 25 ns).  Fewer, as
+ * when the sender waits for an answer, and the slip is dropped: a lone
+ * message is never delayed but by a probe.  A message longer than
+ * SLIP_LEN breaks a run: its copy costs more than the lines of the slot's
+ * state, and a side slipping then only idles (64 KiB messages looked
+ * slower so, in noisy runs).  The state is the thread's: a thread that
+ * uses two channels in turn mixes their hints.
  */
 static unsigned int
-slip_next(void)
+slip_next(struct slip *sl)
 {
-	unsigned int run = rx_run;
+	unsigned int run = sl->run;
 
-	rx_run = 0;
-	if (rx_slip > 0)
-		rx_slip = run < SLIP_RUN ? 0 : rx_slip < SLIP_MAX ?
-		    2 * rx_slip : SLIP_MAX;
-	else if (++rx_waits % SLIP_PROBE == 0)
-		rx_slip = SLIP_MIN;
-	return rx_slip;
+	sl->run = 0;
+	if (sl->slip > 0)
+		sl->slip = run < SLIP_RUN ? 0 : sl->slip < SLIP_MAX ?
+		    2 * sl->slip : SLIP_MAX;
+	else if (++sl->waits % SLIP_PROBE == 0)
+		sl->slip = SLIP_MIN;
+	return sl->slip;
+}
+
+/* One more message through this side: len bytes. */
+static void
+slip_count(struct slip *sl, size_t len)
+{
+	sl->run = len > SLIP_LEN ? 0 : sl->run + 1;
 }
 
 /*
@@ -389,12 +401,15 @@ sender_sleep(struct shmc_chan *ch, _Atomic uint64_t *word, uint64_t seen,
 	return r;
 }
 
-/* A sender's wait: spin, then sleep.  *due: see shmc__sleep_while. */
+/*
+ * A sender's wait: spin, after slip pauses, then sleep.  *due: see
+ * shmc__sleep_while.
+ */
 static int
 sender_wait(struct shmc_chan *ch, _Atomic uint64_t *word, uint64_t seen,
-    const struct timespec *deadline, uint64_t *due)
+    unsigned int slip, const struct timespec *deadline, uint64_t *due)
 {
-	if (spin_pos(word, seen, 0))
+	if (spin_pos(word, seen, slip))
 		return 0;
 	return sender_sleep(ch, word, seen, deadline, due);
 }
@@ -497,7 +512,8 @@ again:
 			wake_receiver(ch);
 			*owed = 0;
 		}
-		r = sender_wait(ch, &s->state, st, deadline, &due);
+		r = sender_wait(ch, &s->state, st, slip_next(&tx_slip),
+		    deadline, &due);
 		/* ETIMEDOUT, or ENODATA: the object was truncated. */
 		if (r != 0 && r != ETIME)
 			return r;
@@ -538,6 +554,7 @@ again:
 		loops = 0;
 		goto again;
 	}
+	slip_count(&tx_slip, len);
 	*pos = t;
 	return 0;
 }
@@ -574,7 +591,7 @@ wait_taken(struct shmc_chan *ch, uint64_t t, const struct timespec *deadline)
 			    SHMC__STATE_ST(st) != SHMC__SLOT_COMMITTED)
 				return 0;
 		}
-		r = sender_wait(ch, &obj->head, h, deadline, &due);
+		r = sender_wait(ch, &obj->head, h, 0, deadline, &due);
 		/* ENODATA: truncated; there is nothing left to withdraw. */
 		if (r != 0 && r != ETIME && r != ETIMEDOUT)
 			return r;
@@ -843,7 +860,7 @@ recv_one(struct shmc_chan *ch, struct rx *rx, const struct timespec *deadline,
 			len = s->len;
 			r = deliver(ch, s, h, st, rx);
 			if (r == 0)
-				rx_run = len > SLIP_LEN ? 0 : rx_run + 1;
+				slip_count(&rx_slip, len);
 			if (r != WITHDRAWN)
 				return r;
 			continue;
@@ -875,7 +892,7 @@ recv_one(struct shmc_chan *ch, struct rx *rx, const struct timespec *deadline,
 				return EPIPE;
 			continue;
 		}
-		if (spin_pos(&s->state, st, slip_next()))
+		if (spin_pos(&s->state, st, slip_next(&rx_slip)))
 			continue;
 		/*
 		 * Empty, and about to sleep: has the channel ended?  Only if
