@@ -87,7 +87,7 @@
 /* How long a try_send on a rendezvous channel waits for the hand-over. */
 #define TRY_WAIT_NS     10000000L
 
-/* The receiver's slip: see slip_next. */
+/* A side's slip: see slip_next. */
 #define SLIP_MIN        32      /* pause instructions */
 #define SLIP_MAX        128
 #define SLIP_RUN        4       /* messages after a slip that say "stream" */

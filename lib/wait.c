@@ -155,7 +155,7 @@ shmc__tick_ms(unsigned int attr_tick_ms)
  * there.
  *
  * slip: pause so many times before the first try (see the channel's
- * receiver, which waits so for a stream of messages to build up).
+ * slip_next: a side that waits so lets a stream of messages build up).
  *
  * The budget adapts, per thread: every spin that ran out halves the next
  * one, down to a 32nd, and every spin that succeeded doubles it back.  A
