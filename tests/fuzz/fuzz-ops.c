@@ -62,6 +62,7 @@
 #include "peer.h"
 #include "shm.h"
 #include "shmconc.h"
+#include "tests/tap/schedstat.h"
 
 #define KINDS           5
 #define NOPS            6
@@ -170,19 +171,7 @@ static int sched_fd = -1;
 static int64_t
 runnable_ns(void)
 {
-	char buf[128];
-	long long cpu, wait;
-	ssize_t n;
-
-	if (sched_fd < 0)
-		return 0;
-	n = pread(sched_fd, buf, sizeof(buf) - 1, 0);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	if (sscanf(buf, "%lld %lld", &cpu, &wait) != 2)
-		return 0;
-	return wait;
+	return (int64_t)schedstat_wait_ns(sched_fd);
 }
 
 /*

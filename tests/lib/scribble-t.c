@@ -49,6 +49,7 @@
 #include "lib/shm.h"
 #include "tests/tap/basic.h"
 #include "tests/tap/shmc.h"
+#include "tests/tap/schedstat.h"
 
 /*
  * The liveness tick of every handle, and the slack a call may take past
@@ -363,19 +364,7 @@ documented(int func, int code)
 static int64_t
 runnable_ns(void)
 {
-	char buf[128];
-	long long cpu, wait;
-	ssize_t n;
-
-	if (sched_fd < 0)
-		return 0;
-	n = pread(sched_fd, buf, sizeof(buf) - 1, 0);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	if (sscanf(buf, "%lld %lld", &cpu, &wait) != 2)
-		return 0;
-	return wait;
+	return (int64_t)schedstat_wait_ns(sched_fd);
 }
 
 /* Keep the details of a violation, if there is room. */

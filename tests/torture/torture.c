@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "shmconc.h"
+#include "tests/tap/schedstat.h"
 
 /* ------------------------------------------------------------------ */
 /* Parameters                                                          */
@@ -544,28 +545,20 @@ static uint64_t
 runq_wait(pid_t pid)
 {
 	static int self_fd = -1;
-	char path[64], buf[128];
-	unsigned long long run, wait;
-	ssize_t n;
+	char path[64];
+	uint64_t wait;
 	int fd;
 
 	if (pid == 0 && self_fd < 0)
 		self_fd = open("/proc/self/schedstat", O_RDONLY | O_CLOEXEC);
 	if (pid == 0)
-		fd = self_fd;
-	else {
-		snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	}
-	if (fd < 0)
-		return 0;
-	n = pread(fd, buf, sizeof(buf) - 1, 0);
-	if (pid != 0)
+		return schedstat_wait_ns(self_fd);
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	wait = schedstat_wait_ns(fd);
+	if (fd >= 0)
 		close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	return sscanf(buf, "%llu %llu", &run, &wait) == 2 ? wait : 0;
+	return wait;
 }
 
 /* This worker's runqueue wait, sampled at most every 20 ms. */
