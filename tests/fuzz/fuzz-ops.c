@@ -62,7 +62,7 @@
 #include "peer.h"
 #include "shm.h"
 #include "shmconc.h"
-#include "tests/tap/schedstat.h"
+#include "tests/tap/timing.h"
 
 #define KINDS           5
 #define NOPS            6

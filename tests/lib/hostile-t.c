@@ -41,6 +41,7 @@
 #include "lib/shm.h"
 #include "tests/tap/basic.h"
 #include "tests/tap/shmc.h"
+#include "tests/tap/timing.h"
 
 /* The tick of the objects that we sleep on, and the slack we allow. */
 #define TICK_MS         100
@@ -89,15 +90,6 @@ struct obj {
 	struct shmc_mvar *mv;
 	struct shmc_chan *ch;
 };
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000U + (uint64_t)ts.tv_nsec;
-}
 
 static void
 sleep_ms(long ms)

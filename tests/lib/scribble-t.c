@@ -49,7 +49,7 @@
 #include "lib/shm.h"
 #include "tests/tap/basic.h"
 #include "tests/tap/shmc.h"
-#include "tests/tap/schedstat.h"
+#include "tests/tap/timing.h"
 
 /*
  * The liveness tick of every handle, and the slack a call may take past
@@ -263,34 +263,6 @@ static unsigned int seconds = SECONDS_DEFAULT;
 static int me;
 static uint64_t rng;
 static int sched_fd = -1;
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NS + (uint64_t)ts.tv_nsec;
-}
-
-static struct timespec
-ts_of(uint64_t ns)
-{
-	struct timespec ts;
-
-	ts.tv_sec = (time_t)(ns / NS);
-	ts.tv_nsec = (long)(ns % NS);
-	return ts;
-}
-
-static void
-sleep_ns(uint64_t ns)
-{
-	struct timespec ts = ts_of(ns);
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		continue;
-}
 
 /* splitmix64: small, and good enough for choosing scribbles. */
 static uint64_t

@@ -38,7 +38,7 @@
 #include <unistd.h>
 
 #include "shmconc.h"
-#include "tests/tap/schedstat.h"
+#include "tests/tap/timing.h"
 
 /* ------------------------------------------------------------------ */
 /* Parameters                                                          */
@@ -288,34 +288,6 @@ static char shm_dir[64];
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                       */
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec;
-}
-
-static struct timespec
-ts_at(uint64_t ns)
-{
-	struct timespec ts;
-
-	ts.tv_sec = (time_t)(ns / SEC);
-	ts.tv_nsec = (long)(ns % SEC);
-	return ts;
-}
-
-static void
-sleep_ns(uint64_t ns)
-{
-	struct timespec ts = ts_at(ns);
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
 
 static void
 busy_ns(uint64_t ns)
@@ -768,7 +740,7 @@ armed_for(const char *prefix)
 static struct timespec
 op_deadline(void)
 {
-	return ts_at(now_ns() + OP_NS);
+	return ts_of(now_ns() + OP_NS);
 }
 
 /* --- workload 1: mutex + condvar counter ------------------------- */
@@ -1185,7 +1157,7 @@ prod_op(void)
 	len = tok_make(tok, O_MVAR, me, seq);
 	atomic_store(&R->inflight, 1);
 	limit = k >= 2 && pt < 0 ? 3 * tick_ms * MS : OP_NS;
-	dl = ts_at(now_ns() + limit);
+	dl = ts_of(now_ns() + limit);
 	switch (k) {
 	case 0:
 	case 1:
@@ -2018,7 +1990,7 @@ drain(void)
 		atomic_fetch_add(&B->errors, 1);
 	} else {
 		for (;;) {
-			dl = ts_at(now_ns() + 10 * tick_ms * MS);
+			dl = ts_of(now_ns() + 10 * tick_ms * MS);
 			r = shmc_mvar_timedtake(v, buf, sizeof(buf), &len, &dl);
 			if (r != 0 && r != EOWNERDEAD)
 				break;
@@ -2050,7 +2022,7 @@ drain(void)
 			continue;
 		}
 		for (;;) {
-			dl = ts_at(now_ns() + 10 * tick_ms * MS);
+			dl = ts_of(now_ns() + 10 * tick_ms * MS);
 			r = shmc_chan_timedrecv(c, buf, sizeof(buf), &len, &dl);
 			if (r != 0)
 				break;
@@ -2403,7 +2375,7 @@ remove_dir(void)
 static void
 final_mutex(void)
 {
-	struct timespec dl = ts_at(now_ns() + 2 * SEC);
+	struct timespec dl = ts_of(now_ns() + 2 * SEC);
 	int r;
 
 	me = 0;
